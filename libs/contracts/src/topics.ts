@@ -1,0 +1,86 @@
+import type { DescMessage } from '@bufbuild/protobuf';
+import { ApiKeyStateSchema } from './gen/vectorstack/auth/v1/api_key_state_pb';
+import { DatasetEventSchema } from './gen/vectorstack/data/v1/dataset_event_pb';
+import { ModelRegisteredSchema } from './gen/vectorstack/inference/v1/model_registered_pb';
+import { TrainingJobEventSchema } from './gen/vectorstack/training/v1/training_job_event_pb';
+import { UsageRecordedSchema } from './gen/vectorstack/usage/v1/usage_recorded_pb';
+
+/**
+ * How a topic is created. `compact` topics carry state (the latest record per
+ * key wins, so a replica rebuilds it by reading from the beginning); `delete`
+ * topics carry events and age out after `retentionMs`.
+ */
+export interface TopicSpec<S extends DescMessage = DescMessage> {
+  /** `vectorstack.<domain>.<entity>.v<N>` */
+  readonly name: string;
+  readonly schema: S;
+  readonly partitions: number;
+  readonly cleanupPolicy: 'compact' | 'delete';
+  /** Unset for compacted topics (kept forever). */
+  readonly retentionMs?: number;
+  /** What the record key is, so every producer keys the same way. */
+  readonly keyedBy: string;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+function topic<S extends DescMessage>(spec: TopicSpec<S>): TopicSpec<S> {
+  return spec;
+}
+
+/** Every topic of the platform, versioned. Add new versions; never change a published one. */
+export const Topics = {
+  apiKeyState: topic({
+    name: 'vectorstack.auth.api-key-state.v1',
+    schema: ApiKeyStateSchema,
+    partitions: 3,
+    cleanupPolicy: 'compact',
+    keyedBy: 'key id',
+  }),
+  usageRecorded: topic({
+    name: 'vectorstack.usage.recorded.v1',
+    schema: UsageRecordedSchema,
+    partitions: 6,
+    cleanupPolicy: 'delete',
+    retentionMs: 7 * DAY_MS,
+    keyedBy: 'tenant id',
+  }),
+  datasetEvents: topic({
+    name: 'vectorstack.data.dataset-event.v1',
+    schema: DatasetEventSchema,
+    partitions: 3,
+    cleanupPolicy: 'delete',
+    retentionMs: 7 * DAY_MS,
+    keyedBy: 'dataset id',
+  }),
+  trainingJobEvents: topic({
+    name: 'vectorstack.training.job-event.v1',
+    schema: TrainingJobEventSchema,
+    partitions: 3,
+    cleanupPolicy: 'delete',
+    retentionMs: 7 * DAY_MS,
+    keyedBy: 'job id',
+  }),
+  modelRegistered: topic({
+    name: 'vectorstack.inference.model-registered.v1',
+    schema: ModelRegisteredSchema,
+    partitions: 3,
+    cleanupPolicy: 'compact',
+    keyedBy: 'model id',
+  }),
+} as const;
+
+export type TopicKey = keyof typeof Topics;
+
+export const ALL_TOPICS: readonly TopicSpec[] = Object.values(Topics);
+
+/** Dead-letter topic of a source topic: records that could not be decoded or kept failing. */
+export function deadLetterTopicName(sourceTopic: string): string {
+  return `${sourceTopic}.dlq`;
+}
+
+const TOPIC_NAME = /^vectorstack\.[a-z0-9]+(?:-[a-z0-9]+)*\.[a-z0-9]+(?:-[a-z0-9]+)*\.v[1-9][0-9]*$/;
+
+export function isValidTopicName(name: string): boolean {
+  return TOPIC_NAME.test(name);
+}
