@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { cidrList, hostPortList, logLevel, port, postgresUrl, redisUrl } from './validators';
+
+/**
+ * Configuration is split per domain; a service composes the shapes it uses,
+ * e.g. `loadConfigOrExit({ ...serviceShape, ...httpShape, ...databaseShape })`.
+ */
+export const serviceShape = {
+  SERVICE_NAME: z.string().regex(/^[a-z][a-z0-9-]*$/).optional(),
+  NODE_ENV: z.enum(['production', 'development', 'test']).default('production'),
+  LOG_LEVEL: logLevel.default('info'),
+};
+
+export const httpShape = {
+  PORT: port,
+  HOST: z.string().min(1).default('0.0.0.0'),
+  /** Proxies whose X-Forwarded-For is believed (the local nginx, the ingress). */
+  TRUSTED_PROXIES: cidrList.default(''),
+  /** Largest JSON body accepted, in bytes. */
+  HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
+  /** How long SIGTERM waits for in-flight requests before closing connections. */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+};
+
+export const databaseShape = {
+  DATABASE_URL: postgresUrl,
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+};
+
+export const redisShape = {
+  REDIS_URL: redisUrl,
+};
+
+export const kafkaShape = {
+  KAFKA_BROKERS: hostPortList,
+};
+
+export const readinessShape = {
+  /** Per-dependency timeout of /readyz checks. */
+  READINESS_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(2_000),
+};
+
+export const workerShape = {
+  /** File whose mtime the worker refreshes while healthy (exec liveness probe). */
+  HEALTH_FILE: z.string().min(1),
+  HEALTH_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
+};
+
+export type ServiceConfig = z.infer<z.ZodObject<typeof serviceShape>>;
+export type HttpConfig = z.infer<z.ZodObject<typeof httpShape>>;
+export type DatabaseConfig = z.infer<z.ZodObject<typeof databaseShape>>;
+export type RedisConfig = z.infer<z.ZodObject<typeof redisShape>>;
+export type KafkaConfig = z.infer<z.ZodObject<typeof kafkaShape>>;
+export type ReadinessConfig = z.infer<z.ZodObject<typeof readinessShape>>;
+export type WorkerConfig = z.infer<z.ZodObject<typeof workerShape>>;

@@ -1,0 +1,3 @@
+export { assertSchemaName, createServiceDataSource, runServiceMigrations, type ServiceDatabaseOptions } from './data-source';
+export { DatabaseModule, postgresProbe } from './database.module';
+export { runMigrateCommand } from './migrate-command';

@@ -1,0 +1,6 @@
+export { ApiError, errorTypeForStatus, type ApiErrorDetails, type OpenAIErrorBody, type OpenAIErrorType } from './api-error';
+export { bootstrapHttpService, createFastifyAdapter, installFastifyHooks, installGracefulShutdown, type HttpServiceOptions } from './bootstrap';
+export { toApiError } from './error-mapping';
+export { OpenAIExceptionFilter, sendApiError } from './exception.filter';
+export { HttpPlatformModule, type HttpPlatformOptions } from './http-platform.module';
+export { formatParamPath, parseOrThrow, zodErrorToApiError, ZodValidationPipe } from './validation';

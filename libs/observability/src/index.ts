@@ -1,0 +1,3 @@
+export { isTelemetryEnabled, shutdownTelemetry, startTelemetry } from './telemetry';
+export { baseLoggerOptions, createLogger, httpLoggerOptions, loggingModule, REDACT_PATHS, resolveRequestId, SECRET_HEADERS } from './logging';
+export { collectProcessMetrics, httpRequestDuration, MetricsController, MetricsModule } from './metrics';

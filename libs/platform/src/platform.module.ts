@@ -1,0 +1,67 @@
+import { type DynamicModule, Module, type Provider } from '@nestjs/common';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import { DatabaseModule, postgresProbe } from '@vectorstack/database';
+import { HealthModule, READINESS_PROBES, redisProbe, type ReadinessProbe } from '@vectorstack/health';
+import { KafkaConnection, KafkaModule } from '@vectorstack/kafka';
+import type { DataSource } from 'typeorm';
+import { required, type PlatformConfig, type ServiceDefinition } from './service-definition';
+
+function kafkaProbe(connection: KafkaConnection, timeoutMs: number): ReadinessProbe {
+  return {
+    name: 'kafka',
+    async check() {
+      const result = await connection.ping(timeoutMs);
+      if (result.status === 'down') throw new Error(result.error);
+    },
+  };
+}
+
+/**
+ * The dependencies a service declares in its definition (Postgres schema with
+ * migrations, Kafka, Redis), each wired once, plus a /readyz probe per dependency.
+ */
+@Module({})
+export class PlatformModule {
+  static forService(definition: ServiceDefinition, config: PlatformConfig): DynamicModule {
+    const imports: DynamicModule[] = [];
+    const inject: Array<string | symbol | object> = [];
+    const builders: Array<(dependency: unknown) => ReadinessProbe> = [];
+
+    if (definition.postgres) {
+      imports.push(
+        DatabaseModule.forService({
+          schema: definition.postgres.schema,
+          url: required(config.DATABASE_URL, 'DATABASE_URL'),
+          poolSize: config.DATABASE_POOL_SIZE,
+          applicationName: `vectorstack-${definition.name}`,
+          migrations: definition.postgres.migrations,
+          entities: definition.postgres.entities,
+        }),
+      );
+      inject.push(getDataSourceToken());
+      builders.push((dataSource) => postgresProbe(dataSource as DataSource));
+    }
+    if (definition.kafka) {
+      imports.push(KafkaModule.forRoot({ clientId: `vectorstack-${definition.name}`, brokers: required(config.KAFKA_BROKERS, 'KAFKA_BROKERS') }));
+      inject.push(KafkaConnection);
+      builders.push((connection) => kafkaProbe(connection as KafkaConnection, config.READINESS_TIMEOUT_MS));
+    }
+    const redisUrl = definition.redis ? required(config.REDIS_URL, 'REDIS_URL') : undefined;
+
+    const probes: Provider<ReadinessProbe[]> = {
+      provide: READINESS_PROBES,
+      inject: inject as never[],
+      useFactory: (...dependencies: unknown[]) => [
+        ...builders.map((build, index) => build(dependencies[index])),
+        ...(redisUrl ? [redisProbe(redisUrl)] : []),
+      ],
+    };
+
+    return {
+      module: PlatformModule,
+      global: true,
+      imports: [...imports, HealthModule.forRoot({ probes, timeoutMs: config.READINESS_TIMEOUT_MS })],
+      exports: imports,
+    };
+  }
+}

@@ -1,0 +1,62 @@
+import {
+  databaseShape,
+  httpShape,
+  kafkaShape,
+  loadConfigOrExit,
+  readinessShape,
+  redisShape,
+  serviceShape,
+  workerShape,
+  type DatabaseConfig,
+  type HttpConfig,
+  type KafkaConfig,
+  type ReadinessConfig,
+  type RedisConfig,
+  type ServiceConfig,
+  type WorkerConfig,
+} from '@vectorstack/config';
+
+// TypeORM takes migration and entity classes.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+type Constructor = Function;
+
+/** What a service process is and which shared dependencies it uses. */
+export interface ServiceDefinition {
+  /** Short name: auth, ratelimit, router, data, training, training-worker, inference, metering. */
+  readonly name: string;
+  readonly postgres?: { readonly schema: string; readonly migrations: Constructor[]; readonly entities?: Constructor[] };
+  readonly redis?: boolean;
+  readonly kafka?: boolean;
+}
+
+export type PlatformConfig = ServiceConfig &
+  ReadinessConfig &
+  Partial<DatabaseConfig & RedisConfig & KafkaConfig>;
+
+export type HttpServiceConfig = PlatformConfig & HttpConfig;
+export type WorkerServiceConfig = PlatformConfig & WorkerConfig;
+
+/** The environment a service needs: the shared parts plus one block per dependency it uses. */
+export function serviceConfigShape(definition: ServiceDefinition) {
+  return {
+    ...serviceShape,
+    ...readinessShape,
+    ...(definition.postgres ? databaseShape : {}),
+    ...(definition.redis ? redisShape : {}),
+    ...(definition.kafka ? kafkaShape : {}),
+  };
+}
+
+export function loadHttpServiceConfig(definition: ServiceDefinition): HttpServiceConfig {
+  return loadConfigOrExit({ ...serviceConfigShape(definition), ...httpShape }) as HttpServiceConfig;
+}
+
+export function loadWorkerConfig(definition: ServiceDefinition): WorkerServiceConfig {
+  return loadConfigOrExit({ ...serviceConfigShape(definition), ...workerShape }) as WorkerServiceConfig;
+}
+
+/** Narrows an optional config value that the definition guarantees was validated. */
+export function required<T>(value: T | undefined, variable: string): T {
+  if (value === undefined) throw new Error(`${variable} missing although the service definition requires it`);
+  return value;
+}

@@ -1,0 +1,2 @@
+export { REPO_ROOT, requireEnv, testInfra, uniqueSuffix } from './env';
+export { createTestSchema, queryDatabase } from './schema';
