@@ -32,15 +32,16 @@ export function createFastifyAdapter(http: HttpConfig): FastifyAdapter {
 }
 
 /**
- * Hooks every service needs below Nest: request id echo and request metrics.
+ * Hooks every service needs below Nest: request id and service name echo, request metrics.
  * (Body-parser errors — bad JSON, too large, wrong media type — need no hook of
  * their own: Nest installs Fastify's error handler and routes them through the
  * global OpenAIExceptionFilter.)
  */
-export function installFastifyHooks(app: NestFastifyApplication): void {
+export function installFastifyHooks(app: NestFastifyApplication, serviceName: string): void {
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
+    // Which service answered: one base URL fronts seven services, and operators need to know.
+    reply.header('x-request-id', request.id).header('x-vectorstack-service', serviceName);
   });
   fastify.addHook('onResponse', async (request, reply) => {
     httpRequestDuration
@@ -62,7 +63,7 @@ export async function bootstrapHttpService(options: HttpServiceOptions): Promise
   });
   app.useLogger(app.get(Logger));
   app.flushLogs();
-  installFastifyHooks(app);
+  installFastifyHooks(app, options.serviceName);
   installGracefulShutdown(app, options.http.SHUTDOWN_GRACE_MS);
   await app.listen(options.http.PORT, options.http.HOST);
   app.get(Logger).log(`${options.serviceName} listening on ${options.http.HOST}:${options.http.PORT}`, 'Bootstrap');

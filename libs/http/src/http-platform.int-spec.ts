@@ -46,7 +46,7 @@ describe('HTTP platform: the OpenAI error shape for every failure', () => {
       createFastifyAdapter({ PORT: 1, HOST: '127.0.0.1', TRUSTED_PROXIES: [], HTTP_BODY_LIMIT_BYTES: 2048, SHUTDOWN_GRACE_MS: 1000 }),
       { logger: false },
     );
-    installFastifyHooks(app);
+    installFastifyHooks(app, 'test');
     await app.listen(0, '127.0.0.1');
     base = await app.getUrl();
   });

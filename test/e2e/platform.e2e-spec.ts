@@ -1,0 +1,194 @@
+/**
+ * The local platform as a user runs it: `npm start` (already done by `npm test`),
+ * `npm run status`, one base URL, logs, crash recovery, bad configuration and
+ * graceful shutdown — against the real processes that deploy/local/vs.mjs started.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+const root = join(__dirname, '../..');
+const vsScript = join(root, 'deploy/local/vs.mjs');
+
+interface ManifestEntry {
+  name: string;
+  port?: number;
+  worker?: boolean;
+  entry: string;
+}
+interface ComponentStatus {
+  component: string;
+  state: 'up' | 'down';
+  ready: boolean;
+  pid: number | null;
+  port: number | null;
+}
+
+const manifest: ManifestEntry[] = JSON.parse(readFileSync(join(root, 'deploy/services.json'), 'utf8')).services;
+const routes: Array<{ prefix: string; service: string }> = JSON.parse(readFileSync(join(root, 'deploy/routes.json'), 'utf8')).routes;
+const httpServices = manifest.filter((s) => !s.worker);
+
+function vs(...args: string[]) {
+  return spawnSync(process.execPath, [vsScript, ...args], { cwd: root, encoding: 'utf8', env: process.env, timeout: 240_000 });
+}
+
+function status(): { code: number; components: ComponentStatus[] } {
+  const result = vs('status', '--json');
+  return { code: result.status ?? -1, components: JSON.parse(result.stdout) as ComponentStatus[] };
+}
+
+const platformEnv: Record<string, string> = JSON.parse(vs('env', '--json').stdout);
+const serviceUrl = (name: string) => platformEnv[`SERVICE_URL_${name.toUpperCase().replace(/-/g, '_')}`];
+const baseUrl = platformEnv.VECTORSTACK_BASE_URL;
+const logFile = (name: string) => join(platformEnv.VECTORSTACK_STATE_DIR, 'logs', `${name}.log`);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe('the local platform (npm start)', () => {
+  it('reports every component up and ready, and exits 0', () => {
+    const { code, components } = status();
+    const names = components.map((c) => c.component);
+    expect(names).toEqual(expect.arrayContaining(['postgres', 'redis', 'kafka', 'nginx', ...manifest.map((s) => s.name)]));
+    expect(components.filter((c) => c.state !== 'up' || !c.ready)).toEqual([]);
+    expect(code).toBe(0);
+  });
+
+  it.each(httpServices.map((s) => [s.name, s.port] as const))('%s answers ready on /readyz at its documented port %i', async (name, port) => {
+    expect(serviceUrl(name)).toBe(`http://127.0.0.1:${port}`);
+    const res = await fetch(`${serviceUrl(name)}/readyz`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { status: string; details: Record<string, { status: string }> };
+    expect(body.status).toBe('ok');
+    expect(Object.values(body.details).every((d) => d.status === 'up')).toBe(true);
+    const live = await fetch(`${serviceUrl(name)}/healthz`);
+    expect(await live.json()).toEqual({ status: 'ok' });
+  });
+
+  it.each(httpServices.map((s) => [s.name] as const))('%s exposes Prometheus metrics', async (name) => {
+    const res = await fetch(`${serviceUrl(name)}/metrics`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toMatch(/^# HELP vectorstack_process_cpu_user_seconds_total/m);
+    expect(text).toContain(`service="${name}"`);
+  });
+
+  it.each(routes.map((r) => [r.prefix, r.service] as const))('routes %s through the base URL to %s', async (prefix, service) => {
+    const res = await fetch(`${baseUrl}${prefix}`);
+    expect(res.headers.get('x-vectorstack-service')).toBe(service);
+    expect(res.headers.get('x-request-id')).toBeTruthy();
+  });
+
+  it('answers an unrouted path at the edge in the OpenAI error shape', async () => {
+    const res = await fetch(`${baseUrl}/v9/nothing-here`);
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toMatch(/application\/json/);
+    expect(await res.json()).toEqual({
+      error: { message: 'Unknown route: /v9/nothing-here', type: 'invalid_request_error', param: null, code: 'not_found' },
+    });
+  });
+
+  it('logs JSON lines carrying the request id, with API keys and Authorization redacted', async () => {
+    const requestId = `e2e-${randomUUID()}`;
+    const secret = `vsk_${randomUUID().replace(/-/g, '')}`;
+    const res = await fetch(`${baseUrl}/v1/models/none`, {
+      headers: { authorization: `Bearer ${secret}`, 'x-api-key': secret, 'x-my-api-key': secret, 'x-request-id': requestId },
+    });
+    expect(res.headers.get('x-request-id')).toBe(requestId);
+    const lines = await waitFor('the request log line', async () => {
+      const found = readFileSync(logFile('router'), 'utf8')
+        .split('\n')
+        .filter((line) => line.includes(requestId));
+      return found.length > 0 ? found : undefined;
+    });
+    for (const line of lines) {
+      const entry = JSON.parse(line) as { requestId?: string; req?: { id?: string; headers?: Record<string, string> } };
+      expect(entry.req?.id ?? entry.requestId).toBe(requestId);
+      expect(line).not.toContain(secret);
+    }
+    const logged = JSON.parse(lines[0]) as { req: { headers: Record<string, string> } };
+    expect(logged.req.headers.authorization).toBe('[redacted]');
+    expect(readFileSync(logFile('router'), 'utf8')).not.toContain(secret);
+  });
+
+  it('shows a service killed with kill -9 as down, and npm start brings it back', async () => {
+    const victim = 'metering';
+    const before = status().components.find((c) => c.component === victim);
+    expect(before?.pid).toBeGreaterThan(0);
+    process.kill(before?.pid as number, 'SIGKILL');
+    await waitFor('metering to be seen as down', async () => (status().components.find((c) => c.component === victim)?.state === 'down' ? true : undefined), 10_000);
+    const down = status();
+    expect(down.code).not.toBe(0);
+    expect(down.components.find((c) => c.component === victim)).toMatchObject({ state: 'down', ready: false });
+
+    const up = vs('up');
+    expect(up.status).toBe(0);
+    const after = status();
+    expect(after.code).toBe(0);
+    const restarted = after.components.find((c) => c.component === victim);
+    expect(restarted).toMatchObject({ state: 'up', ready: true });
+    expect(restarted?.pid).not.toBe(before?.pid);
+  });
+
+  it('keeps the training worker heartbeat fresh (a process without an HTTP server)', () => {
+    expect(status().components.find((c) => c.component === 'training-worker')).toMatchObject({ state: 'up', ready: true });
+  });
+});
+
+describe('service process behaviour', () => {
+  const authEntry = join(root, manifest.find((s) => s.name === 'auth')?.entry as string);
+
+  it('refuses to start with an invalid DATABASE_URL, printing one line that names the variable', () => {
+    const result = spawnSync(process.execPath, [authEntry], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { ...process.env, ...platformEnv, PORT: '1', DATABASE_URL: 'mysql://user:pw@localhost/db' },
+    });
+    expect(result.status).not.toBe(0);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^Invalid configuration: DATABASE_URL is invalid/);
+    expect(result.stdout).toBe('');
+  });
+
+  it('drains and exits 0 on SIGTERM', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [authEntry], {
+      cwd: root,
+      env: { ...process.env, ...platformEnv, PORT: String(port), LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await waitFor('auth to be ready', async () => ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200 ? true : undefined), 60_000);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(output).toContain('SIGTERM received, draining');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+});

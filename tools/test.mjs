@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// `npm test`: the whole suite (unit + integration + end-to-end) on real infrastructure.
+// 1. brings the platform up with the same command as `npm start` (installs dependencies,
+//    builds, starts Postgres/Redis/Kafka/nginx, runs migrations, starts every service);
+// 2. runs Jest with the platform's environment (DATABASE_URL, REDIS_URL, KAFKA_BROKERS, ...);
+// 3. ends with one line totalling every suite: "N passed, N failed, N skipped".
+// Extra arguments go to Jest, e.g. `npm test -- libs/http`.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const vs = join(root, 'deploy/local/vs.mjs');
+const resultsFile = join(root, '.state/test-results.json');
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', ...options });
+  if (result.error) throw result.error;
+  return result.status ?? 1;
+}
+
+function platformEnv() {
+  const result = spawnSync(process.execPath, [vs, 'env', '--json'], { cwd: root, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`vs.mjs env failed: ${result.stderr}`);
+  return JSON.parse(result.stdout);
+}
+
+function summarise() {
+  if (!existsSync(resultsFile)) return { passed: 0, failed: 1, skipped: 0 };
+  const report = JSON.parse(readFileSync(resultsFile, 'utf8'));
+  // A suite that failed to load counts as a failure even though it ran no test.
+  const brokenSuites = report.testResults.filter((suite) => suite.status === 'failed' && suite.assertionResults.length === 0).length;
+  return {
+    passed: report.numPassedTests,
+    failed: report.numFailedTests + brokenSuites,
+    skipped: report.numPendingTests + report.numTodoTests,
+  };
+}
+
+let exitCode = 1;
+try {
+  if (run(process.execPath, [vs, 'up']) !== 0) {
+    console.error('The platform did not come up; see the messages above (and `npm run logs -- <component>`).');
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  }
+  const env = { ...process.env, ...platformEnv(), NODE_ENV: 'test' };
+  mkdirSync(dirname(resultsFile), { recursive: true });
+  const jest = join(root, 'node_modules/jest/bin/jest.js');
+  const jestArgs = ['--ci', '--maxWorkers=2', '--json', `--outputFile=${resultsFile}`, ...process.argv.slice(2)];
+  exitCode = run(process.execPath, [jest, ...jestArgs], { env });
+} finally {
+  if (process.env.CI === 'true' && process.env.VS_KEEP_RUNNING !== 'true') run(process.execPath, [vs, 'down']);
+}
+const { passed, failed, skipped } = summarise();
+console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(exitCode === 0 && failed === 0 ? 0 : 1);
