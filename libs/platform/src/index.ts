@@ -1,4 +1,4 @@
-export { PlatformModule } from './platform.module';
+export { httpServiceModule, PlatformModule } from './platform.module';
 export { HealthFileHeartbeat, runHttpService, runMigrations, runWorker, type AppModuleFactory } from './run';
 export {
   loadHttpServiceConfig,

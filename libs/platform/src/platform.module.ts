@@ -2,9 +2,10 @@ import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { DatabaseModule, postgresProbe } from '@vectorstack/database';
 import { HealthModule, READINESS_PROBES, redisProbe, type ReadinessProbe } from '@vectorstack/health';
+import { HttpPlatformModule } from '@vectorstack/http';
 import { KafkaConnection, KafkaModule } from '@vectorstack/kafka';
 import type { DataSource } from 'typeorm';
-import { required, type PlatformConfig, type ServiceDefinition } from './service-definition';
+import { required, type HttpServiceConfig, type PlatformConfig, type ServiceDefinition } from './service-definition';
 
 function kafkaProbe(connection: KafkaConnection, timeoutMs: number): ReadinessProbe {
   return {
@@ -64,4 +65,25 @@ export class PlatformModule {
       exports: imports,
     };
   }
+}
+
+/**
+ * The root module of an HTTP service: the shared HTTP platform (logging, metrics,
+ * errors), the dependencies of its definition, and the service's own capability modules.
+ */
+export function httpServiceModule(
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  rootModule: Function,
+  definition: ServiceDefinition,
+  config: HttpServiceConfig,
+  capabilities: DynamicModule['imports'] = [],
+): DynamicModule {
+  return {
+    module: rootModule as DynamicModule['module'],
+    imports: [
+      HttpPlatformModule.forRoot({ serviceName: definition.name, logLevel: config.LOG_LEVEL }),
+      PlatformModule.forService(definition, config),
+      ...capabilities,
+    ],
+  };
 }

@@ -1,17 +1,11 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { HttpPlatformModule } from '@vectorstack/http';
-import { PlatformModule, type HttpServiceConfig } from '@vectorstack/platform';
+import { httpServiceModule, type HttpServiceConfig } from '@vectorstack/platform';
 import { METERING_SERVICE } from './service.definition';
 
+/** Capability modules of the metering service are added to the list below as they land. */
 @Module({})
 export class AppModule {
   static forRoot(config: HttpServiceConfig): DynamicModule {
-    return {
-      module: AppModule,
-      imports: [
-        HttpPlatformModule.forRoot({ serviceName: METERING_SERVICE.name, logLevel: config.LOG_LEVEL }),
-        PlatformModule.forService(METERING_SERVICE, config),
-      ],
-    };
+    return httpServiceModule(AppModule, METERING_SERVICE, config, []);
   }
 }

@@ -1,17 +1,11 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { HttpPlatformModule } from '@vectorstack/http';
-import { PlatformModule, type HttpServiceConfig } from '@vectorstack/platform';
+import { httpServiceModule, type HttpServiceConfig } from '@vectorstack/platform';
 import { RATELIMIT_SERVICE } from './service.definition';
 
+/** Capability modules of the ratelimit service are added to the list below as they land. */
 @Module({})
 export class AppModule {
   static forRoot(config: HttpServiceConfig): DynamicModule {
-    return {
-      module: AppModule,
-      imports: [
-        HttpPlatformModule.forRoot({ serviceName: RATELIMIT_SERVICE.name, logLevel: config.LOG_LEVEL }),
-        PlatformModule.forService(RATELIMIT_SERVICE, config),
-      ],
-    };
+    return httpServiceModule(AppModule, RATELIMIT_SERVICE, config, []);
   }
 }
