@@ -10,7 +10,7 @@
 // deploy/routes.json — both are read at runtime, nothing is duplicated here. See README.md.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   accessSync, constants as fsConstants, chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync,
   readdirSync, realpathSync, rmSync, statSync, unlinkSync, writeFileSync, fstatSync,
@@ -28,15 +28,39 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '../..');
 const STATE = resolve(process.env.VS_STATE_DIR || join(REPO, '.state'));
 const CACHE = resolve(process.env.VS_CACHE_DIR || join(REPO, '.cache'));
+const IS_ROOT = process.getuid?.() === 0;
+
+/** True when every directory above `path` lets other users (the postgres user) pass through. */
+function traversableByOthers(path) {
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    if (existsSync(dir) && (statSync(dir).mode & 0o001) === 0) return false;
+    if (dir === dirname(dir)) return true;
+  }
+}
+
+/**
+ * Where the Postgres cluster lives. Postgres refuses to run as root, so as root it runs as
+ * the `postgres` user, which must reach its data dir. When the checkout sits below a private
+ * directory (e.g. a mktemp clone), the cluster moves to a per-checkout directory under
+ * /var/lib/vectorstack instead of failing; the location is stable, so data is kept.
+ */
+function postgresHome() {
+  const inState = join(STATE, 'postgres');
+  if (!IS_ROOT || process.env.VS_STATE_DIR || traversableByOthers(inState)) return inState;
+  const id = createHash('sha256').update(STATE).digest('hex').slice(0, 12);
+  return join('/var/lib/vectorstack', id, 'postgres');
+}
+const PG_HOME = postgresHome();
+
 const P = {
   config: join(STATE, 'config.json'),
   logs: join(STATE, 'logs'),
   run: join(STATE, 'run'),
   secrets: join(STATE, 'secrets'),
   objects: join(STATE, 'objects'),
-  pg: join(STATE, 'postgres'),
-  pgData: join(STATE, 'postgres', 'data'),
-  pgSock: join(STATE, 'postgres', 'sock'),
+  pg: PG_HOME,
+  pgData: join(PG_HOME, 'data'),
+  pgSock: join(PG_HOME, 'sock'),
   redis: join(STATE, 'redis'),
   kafka: join(STATE, 'kafka'),
   kafkaData: join(STATE, 'kafka', 'data'),
@@ -44,7 +68,6 @@ const P = {
 };
 const KAFKA_VERSION = '3.9.2';
 const KAFKA_HOME = join(CACHE, 'kafka', KAFKA_VERSION);
-const IS_ROOT = process.getuid?.() === 0;
 const READY_TIMEOUT_MS = Number(process.env.VS_READY_TIMEOUT_MS || 90_000);
 const WORKER_HEALTH_MAX_AGE_MS = 15_000;
 const DEFAULT_PORTS = { http: 8080, postgres: 5433, redis: 6380, kafka: 9092, kafkaController: 9093 };
@@ -539,6 +562,7 @@ async function pgReady(cfg) {
 
 /** When root, hand the postgres dirs (and its log file) to the postgres user. */
 function preparePgDirs() {
+  mkdirSync(dirname(P.pg), { recursive: true, mode: 0o755 }); // parents stay traversable for postgres
   mkdirp(P.pg, 0o700);
   mkdirp(P.pgSock, 0o700);
   const log = logFile('postgres');
