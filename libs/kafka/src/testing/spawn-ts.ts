@@ -1,0 +1,108 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+
+const REPO_ROOT = resolve(__dirname, '../../../..');
+
+// Loaded with `node -e` in the child: compiles .ts on require with @swc/core (already a
+// devDependency, the same compiler Jest uses) and maps @vectorstack/<lib> to its sources, so
+// fixtures run from source without a build step or an extra register package.
+const REGISTER_AND_RUN = `
+const Module = require('node:module');
+const fs = require('node:fs');
+const path = require('node:path');
+const { transformSync } = require('@swc/core');
+const root = process.env.VS_REPO_ROOT;
+const swcrc = JSON.parse(fs.readFileSync(path.join(root, '.swcrc'), 'utf8'));
+delete swcrc.$schema;
+const originalResolve = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  const lib = /^@vectorstack\\/([a-z-]+)$/.exec(request);
+  return originalResolve.call(this, lib ? path.join(root, 'libs', lib[1], 'src', 'index.ts') : request, ...rest);
+};
+require.extensions['.ts'] = function (module, filename) {
+  const { code } = transformSync(fs.readFileSync(filename, 'utf8'), { ...swcrc, filename, swcrc: false, sourceMaps: 'inline' });
+  module._compile(code, filename);
+};
+require(process.env.VS_FIXTURE);
+`;
+
+/** A TypeScript fixture running in its own Node process that reports JSON lines on stdout. */
+export class FixtureProcess {
+  readonly events: Record<string, unknown>[] = [];
+  readonly exited: Promise<number | null>;
+  private readonly child: ChildProcess;
+  private stderr = '';
+  private stdout = '';
+  private listeners: (() => void)[] = [];
+
+  constructor(fixturePath: string, env: Record<string, string>) {
+    this.child = spawn(process.execPath, ['-e', REGISTER_AND_RUN], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...env, VS_REPO_ROOT: REPO_ROOT, VS_FIXTURE: fixturePath },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let buffered = '';
+    this.child.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      this.stdout += chunk.toString('utf8');
+      let newline: number;
+      while ((newline = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, newline).trim();
+        buffered = buffered.slice(newline + 1);
+        if (line.startsWith('{')) this.events.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      this.listeners.forEach((listener) => listener());
+    });
+    this.child.stderr!.on('data', (chunk: Buffer) => {
+      this.stderr += chunk.toString('utf8');
+    });
+    this.exited = new Promise((resolveExit) => this.child.on('exit', (code) => {
+      this.listeners.forEach((listener) => listener());
+      resolveExit(code);
+    }));
+  }
+
+  /** Resolves with the first reported event named `name`. */
+  waitFor(name: string, timeoutMs = 20_000): Promise<Record<string, unknown>> {
+    return new Promise((resolveEvent, reject) => {
+      const check = (): boolean => {
+        const found = this.events.find((event) => event.event === name);
+        if (found) {
+          done();
+          resolveEvent(found);
+          return true;
+        }
+        if (this.child.exitCode !== null) {
+          done();
+          reject(new Error(`fixture exited (${this.child.exitCode}) before "${name}": ${this.stderr.slice(-2_000)}`));
+          return true;
+        }
+        return false;
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`fixture did not report "${name}" within ${timeoutMs} ms: ${this.stderr.slice(-2_000)}`));
+      }, timeoutMs);
+      const listener = (): void => void check();
+      const done = (): void => {
+        clearTimeout(timer);
+        this.listeners = this.listeners.filter((l) => l !== listener);
+      };
+      this.listeners.push(listener);
+      check();
+    });
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    return this.exited;
+  }
+
+  get stdoutText(): string {
+    return this.stdout;
+  }
+
+  get stderrText(): string {
+    return this.stderr;
+  }
+}
