@@ -17,19 +17,20 @@ const shared = {
 };
 
 module.exports = {
+  // Jest 30 reads the timeout from the top level only; integration and e2e tests talk to real
+  // services and may wait on rebalances or process restarts.
+  testTimeout: 120_000,
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{libs,services,tools,deploy}/**/*.spec.ts'] },
     {
       ...shared,
       displayName: 'integration',
       testMatch: ['<rootDir>/{libs,services,tools,deploy,helm}/**/*.int-spec.ts'],
-      testTimeout: 120_000,
     },
     {
       ...shared,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
-      testTimeout: 300_000,
     },
   ],
 };

@@ -4,6 +4,7 @@ import { DatabaseModule, postgresProbe } from '@vectorstack/database';
 import { HealthModule, READINESS_PROBES, redisProbe, type ReadinessProbe } from '@vectorstack/health';
 import { HttpPlatformModule } from '@vectorstack/http';
 import { KafkaConnection, KafkaModule } from '@vectorstack/kafka';
+import { createLogger } from '@vectorstack/observability';
 import type { DataSource } from 'typeorm';
 import { required, type HttpServiceConfig, type PlatformConfig, type ServiceDefinition } from './service-definition';
 
@@ -43,7 +44,13 @@ export class PlatformModule {
       builders.push((dataSource) => postgresProbe(dataSource as DataSource));
     }
     if (definition.kafka) {
-      imports.push(KafkaModule.forRoot({ clientId: `vectorstack-${definition.name}`, brokers: required(config.KAFKA_BROKERS, 'KAFKA_BROKERS') }));
+      imports.push(
+        KafkaModule.forRoot({
+          clientId: `vectorstack-${definition.name}`,
+          brokers: required(config.KAFKA_BROKERS, 'KAFKA_BROKERS'),
+          logger: createLogger(definition.name, config.LOG_LEVEL).child({ context: 'Kafka' }),
+        }),
+      );
       inject.push(KafkaConnection);
       builders.push((connection) => kafkaProbe(connection as KafkaConnection, config.READINESS_TIMEOUT_MS));
     }
