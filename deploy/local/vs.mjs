@@ -1065,7 +1065,14 @@ async function ensureDependencies() {
   const stale = !existsSync(marker) || statSync(join(REPO, 'package-lock.json')).mtimeMs > statSync(marker).mtimeMs;
   if (!stale) return;
   say('npm ci (node_modules missing or older than package-lock.json) ...');
-  await runOrFail('npm ci', 'npm', ['ci', '--no-audit', '--no-fund'], { inherit: true });
+  const ci = await run('npm', ['ci', '--no-audit', '--no-fund'], { inherit: true });
+  if (ci.code === 0) return;
+  // `npm ci` refuses a lock file that lacks other platforms' optional native packages
+  // (@swc/core-darwin-*, ...). Registries or mirrors that do not carry those tarballs produce
+  // exactly such lock files. `npm install` installs the same locked versions for this platform
+  // and leaves package-lock.json unchanged.
+  say('npm ci refused the lock file; installing the locked versions with npm install ...');
+  await runOrFail('npm install', 'npm', ['install', '--no-audit', '--no-fund'], { inherit: true });
 }
 
 async function buildWorkspace() {
