@@ -95,7 +95,9 @@ const warn = (msg) => console.error(`[vs] WARNING: ${msg}`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const secs = (t0) => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
 const readJson = (file) => (existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : null);
-const logFile = (name) => join(P.logs, `${name}.log`);
+// A relocated Postgres (see postgresHome) keeps its log beside its data: the postgres user
+// cannot reach .state/logs either.
+const logFile = (name) => (name === 'postgres' && P.pg !== join(STATE, 'postgres') ? join(P.pg, 'postgres.log') : join(P.logs, `${name}.log`));
 const pidFile = (name) => join(P.run, `${name}.pid`);
 const envName = (name) => name.toUpperCase().replace(/-/g, '_');
 
