@@ -6,7 +6,7 @@
 // 3. ends with one line totalling every suite: "N passed, N failed, N skipped".
 // Extra arguments go to Jest, e.g. `npm test -- libs/http`.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -39,18 +39,21 @@ function summarise() {
 }
 
 let exitCode = 1;
+let platformUp = false;
 try {
-  if (run(process.execPath, [vs, 'up']) !== 0) {
+  rmSync(resultsFile, { force: true });
+  platformUp = run(process.execPath, [vs, 'up']) === 0;
+  if (platformUp) {
+    const env = { ...process.env, ...platformEnv(), NODE_ENV: 'test' };
+    mkdirSync(dirname(resultsFile), { recursive: true });
+    const jest = join(root, 'node_modules/jest/bin/jest.js');
+    const jestArgs = ['--ci', '--maxWorkers=2', '--json', `--outputFile=${resultsFile}`, ...process.argv.slice(2)];
+    exitCode = run(process.execPath, [jest, ...jestArgs], { env });
+  } else {
     console.error('The platform did not come up; see the messages above (and `npm run logs -- <component>`).');
-    console.log('0 passed, 1 failed');
-    process.exit(1);
   }
-  const env = { ...process.env, ...platformEnv(), NODE_ENV: 'test' };
-  mkdirSync(dirname(resultsFile), { recursive: true });
-  const jest = join(root, 'node_modules/jest/bin/jest.js');
-  const jestArgs = ['--ci', '--maxWorkers=2', '--json', `--outputFile=${resultsFile}`, ...process.argv.slice(2)];
-  exitCode = run(process.execPath, [jest, ...jestArgs], { env });
 } finally {
+  // In CI nothing may outlive the run; locally the platform stays up for the next run.
   if (process.env.CI === 'true' && process.env.VS_KEEP_RUNNING !== 'true') run(process.execPath, [vs, 'down']);
 }
 const { passed, failed, skipped } = summarise();
