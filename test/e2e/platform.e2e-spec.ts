@@ -95,7 +95,7 @@ describe('the local platform (npm start)', () => {
   it.each(routes.map((r) => [r.prefix, r.service] as const))('routes %s through the base URL to %s', async (prefix, service) => {
     const res = await fetch(`${baseUrl}${prefix}`);
     expect(res.headers.get('x-vectorstack-service')).toBe(service);
-    expect(res.headers.get('x-request-id')).toBeTruthy();
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{32,36}$/);
   });
 
   it('answers an unrouted path at the edge in the OpenAI error shape', async () => {
