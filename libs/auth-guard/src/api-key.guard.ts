@@ -1,0 +1,68 @@
+import { type CanActivate, createParamDecorator, type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ApiError } from '@vectorstack/http';
+import type { FastifyRequest } from 'fastify';
+import { ipAllowed } from './client-ip';
+import { displayPrefix, presentedApiKey } from './key-material';
+import { PrincipalResolver } from './principal-resolver';
+import { hasScope, type AuthenticatedPrincipal, type Scope } from './principal';
+
+const REQUIRED_SCOPES = 'vectorstack:required-scopes';
+
+/** Scopes a route needs (any one of them); `admin` satisfies every scope. */
+export const RequireScopes = (...scopes: Scope[]) => SetMetadata(REQUIRED_SCOPES, scopes);
+
+type AuthenticatedRequest = FastifyRequest & { principal?: AuthenticatedPrincipal };
+
+/** The principal the guard attached to this request. */
+export const CurrentPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext): AuthenticatedPrincipal => {
+  const principal = context.switchToHttp().getRequest<AuthenticatedRequest>().principal;
+  if (!principal) throw new Error('CurrentPrincipal used on a route without ApiKeyGuard');
+  return principal;
+});
+
+function masked(secret: string): string {
+  return secret.length > 12 ? `${displayPrefix(secret)}${'*'.repeat(4)}` : '****';
+}
+
+/**
+ * The one guard every public route uses: resolves the presented key, then checks
+ * the client IP and the route's scopes. Errors are the OpenAI shape with the
+ * platform's codes (missing_api_key, invalid_api_key, budget_exceeded,
+ * ip_not_allowed, insufficient_scope).
+ */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  constructor(
+    private readonly resolver: PrincipalResolver,
+    private readonly reflector: Reflector,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const secret = presentedApiKey(request.headers);
+    if (!secret) {
+      throw new ApiError(401, {
+        message: "You didn't provide an API key. Send it as 'Authorization: Bearer <key>' (or the X-API-Key header).",
+        code: 'missing_api_key',
+      });
+    }
+    const evaluation = await this.resolver.resolve(secret);
+    if (!evaluation || (!evaluation.ok && evaluation.refusal === 'invalid_api_key')) {
+      throw ApiError.unauthorized(`Incorrect API key provided: ${masked(secret)}.`, 'invalid_api_key');
+    }
+    if (!evaluation.ok) {
+      throw ApiError.forbidden('This key has reached its budget for the month; raise the budget or wait for the next month.', 'budget_exceeded');
+    }
+    const principal = evaluation.principal;
+    if (!ipAllowed(request.ip, principal.ipAllowlist)) {
+      throw ApiError.forbidden(`Requests from ${request.ip} are not allowed for this key (IP not whitelisted).`, 'ip_not_allowed');
+    }
+    const required = this.reflector.getAllAndOverride<Scope[] | undefined>(REQUIRED_SCOPES, [context.getHandler(), context.getClass()]);
+    if (required && required.length > 0 && !required.some((scope) => hasScope(principal, scope))) {
+      throw ApiError.forbidden(`This key lacks the scope this operation needs: ${required.join(' or ')}.`, 'insufficient_scope');
+    }
+    request.principal = principal;
+    return true;
+  }
+}

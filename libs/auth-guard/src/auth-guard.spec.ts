@@ -1,0 +1,107 @@
+import { ApiKeyStatus } from '@vectorstack/contracts';
+import { ipAllowed } from './client-ip';
+import { evaluateKeyState } from './evaluate';
+import { generateApiKey, hashApiKey, isWellFormedApiKey, presentedApiKey } from './key-material';
+import { KeyStateCache } from './key-state-cache';
+import { PrincipalResolver } from './principal-resolver';
+import { keyState } from './testing/key-states';
+
+const HMAC = 'x'.repeat(64);
+const now = new Date('2026-06-01T12:00:00Z');
+const secret = generateApiKey();
+
+describe('key material', () => {
+  it('generates vsk_ keys with 32 random bytes and hashes them with HMAC-SHA-256', () => {
+    expect(isWellFormedApiKey(secret)).toBe(true);
+    expect(generateApiKey()).not.toBe(secret);
+    expect(hashApiKey(secret, HMAC)).toHaveLength(32);
+    expect(hashApiKey(secret, HMAC).equals(hashApiKey(secret, 'y'.repeat(64)))).toBe(false);
+  });
+
+  it('reads the key from Authorization, X-API-Key or X-My-API-Key', () => {
+    expect(presentedApiKey({ authorization: `Bearer ${secret}` })).toBe(secret);
+    expect(presentedApiKey({ authorization: `bearer  ${secret} ` })).toBe(secret);
+    expect(presentedApiKey({ 'x-api-key': secret })).toBe(secret);
+    expect(presentedApiKey({ 'x-my-api-key': secret })).toBe(secret);
+    expect(presentedApiKey({ authorization: 'Basic abc' })).toBeUndefined();
+    expect(presentedApiKey({})).toBeUndefined();
+  });
+});
+
+describe('evaluateKeyState', () => {
+  const hash = hashApiKey(secret, HMAC);
+  const evaluate = (overrides: Partial<Parameters<typeof keyState>[0]>) =>
+    evaluateKeyState(keyState({ keyId: 'k1', secrets: [{ secret }], hmacSecret: HMAC, ...overrides }), hash, now);
+
+  it('admits an active key and returns its principal', () => {
+    const result = evaluate({ scopes: ['chat', 'embeddings'] });
+    expect(result).toMatchObject({ ok: true, principal: { keyId: 'k1', tenantId: 'tenant-1', tier: 'pro', scopes: ['chat', 'embeddings'] } });
+  });
+
+  it.each([
+    ['revoked', { status: ApiKeyStatus.REVOKED }, 'invalid_api_key'],
+    ['expired', { expiresAt: new Date('2026-06-01T11:59:59Z') }, 'invalid_api_key'],
+    ['of a disabled tenant', { tenantDisabled: true }, 'invalid_api_key'],
+    ['rotated out', { secrets: [{ secret: generateApiKey() }, { secret, validUntil: new Date('2026-06-01T11:00:00Z') }] }, 'invalid_api_key'],
+    ['over budget', { budgetExceeded: true }, 'budget_exceeded'],
+  ])('refuses a key that is %s', (_case, overrides, refusal) => {
+    expect(evaluate(overrides)).toMatchObject({ ok: false, refusal });
+  });
+
+  it('admits the previous secret during the rotation grace period', () => {
+    const rotated = evaluate({ secrets: [{ secret: generateApiKey() }, { secret, validUntil: new Date('2026-06-01T13:00:00Z') }] });
+    expect(rotated.ok).toBe(true);
+  });
+});
+
+describe('KeyStateCache', () => {
+  it('keeps the newest version, drops hashes the key no longer accepts, and forgets tombstoned keys', () => {
+    const cache = new KeyStateCache();
+    const next = generateApiKey();
+    expect(cache.apply(keyState({ keyId: 'k1', secrets: [{ secret }], hmacSecret: HMAC, version: 2n }))).toBe(true);
+    expect(cache.apply(keyState({ keyId: 'k1', secrets: [{ secret }], hmacSecret: HMAC, version: 1n, status: ApiKeyStatus.REVOKED }))).toBe(false);
+    expect(cache.evaluate(hashApiKey(secret, HMAC), now)?.ok).toBe(true);
+
+    cache.apply(keyState({ keyId: 'k1', secrets: [{ secret: next }], hmacSecret: HMAC, version: 3n }));
+    expect(cache.evaluate(hashApiKey(secret, HMAC), now)).toBeUndefined();
+    expect(cache.evaluate(hashApiKey(next, HMAC), now)?.ok).toBe(true);
+
+    cache.remove('k1');
+    expect(cache.evaluate(hashApiKey(next, HMAC), now)).toBeUndefined();
+    expect(cache.size).toBe(0);
+  });
+});
+
+describe('PrincipalResolver', () => {
+  it('asks the verifier on a miss and remembers negative answers briefly', async () => {
+    const cache = new KeyStateCache();
+    const verify = jest.fn(async () => ({ evaluation: undefined, cacheTtlMs: 5_000 }));
+    const resolver = new PrincipalResolver(cache, HMAC, { verify });
+    const guess = generateApiKey();
+    await expect(resolver.resolve(guess, now)).resolves.toBeUndefined();
+    await expect(resolver.resolve(guess, new Date(now.getTime() + 1_000))).resolves.toBeUndefined();
+    expect(verify).toHaveBeenCalledTimes(1);
+    await resolver.resolve(guess, new Date(now.getTime() + 6_000));
+    expect(verify).toHaveBeenCalledTimes(2);
+  });
+
+  it('finds a key in the cache even after the verifier said it was unknown', async () => {
+    const cache = new KeyStateCache();
+    const resolver = new PrincipalResolver(cache, HMAC, { verify: async () => ({ evaluation: undefined, cacheTtlMs: 60_000 }) });
+    await expect(resolver.resolve(secret, now)).resolves.toBeUndefined();
+    cache.apply(keyState({ keyId: 'k1', secrets: [{ secret }], hmacSecret: HMAC }));
+    await expect(resolver.resolve(secret, now)).resolves.toMatchObject({ ok: true });
+  });
+});
+
+describe('ipAllowed', () => {
+  it('matches IPv4, IPv6 and IPv4-mapped addresses against CIDRs', () => {
+    expect(ipAllowed('10.1.2.3', [])).toBe(true);
+    expect(ipAllowed('10.1.2.3', ['10.0.0.0/8'])).toBe(true);
+    expect(ipAllowed('::ffff:10.1.2.3', ['10.0.0.0/8'])).toBe(true);
+    expect(ipAllowed('11.1.2.3', ['10.0.0.0/8', '192.168.1.0/24'])).toBe(false);
+    expect(ipAllowed('2001:db8::1', ['2001:db8::/32'])).toBe(true);
+    expect(ipAllowed('2001:db9::1', ['2001:db8::/32'])).toBe(false);
+    expect(ipAllowed('not-an-ip', ['0.0.0.0/0'])).toBe(false);
+  });
+});

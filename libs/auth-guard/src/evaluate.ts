@@ -1,0 +1,41 @@
+import { timestampDate } from '@bufbuild/protobuf/wkt';
+import { ApiKeyStatus, type ApiKeyState } from '@vectorstack/contracts';
+import { hashesEqual } from './key-material';
+import { tierName, type AuthenticatedPrincipal } from './principal';
+
+export type KeyRefusal = 'invalid_api_key' | 'budget_exceeded';
+
+export type KeyEvaluation = { ok: true; principal: AuthenticatedPrincipal } | { ok: false; refusal: KeyRefusal; reason: string };
+
+/**
+ * Decides whether a key state admits a request presenting a secret with `hash`, at `now`.
+ * Pure, so every replica decides the same way from the same state.
+ */
+export function evaluateKeyState(state: ApiKeyState, hash: Uint8Array, now: Date): KeyEvaluation {
+  const principal = state.principal;
+  if (!principal) return { ok: false, refusal: 'invalid_api_key', reason: 'state without principal' };
+  if (state.status !== ApiKeyStatus.ACTIVE) return { ok: false, refusal: 'invalid_api_key', reason: 'revoked' };
+  if (state.tenantDisabled) return { ok: false, refusal: 'invalid_api_key', reason: 'tenant disabled' };
+
+  const matching = state.secretHashes.find((candidate) => hashesEqual(candidate.hmacSha256, hash));
+  if (!matching) return { ok: false, refusal: 'invalid_api_key', reason: 'secret does not match' };
+  if (matching.validUntil && timestampDate(matching.validUntil) <= now) {
+    return { ok: false, refusal: 'invalid_api_key', reason: 'rotated out' };
+  }
+  const expiresAt = principal.expiresAt ? timestampDate(principal.expiresAt) : null;
+  if (expiresAt && expiresAt <= now) return { ok: false, refusal: 'invalid_api_key', reason: 'expired' };
+  if (state.budgetExceeded) return { ok: false, refusal: 'budget_exceeded', reason: 'budget exceeded' };
+
+  return {
+    ok: true,
+    principal: {
+      tenantId: principal.tenantId,
+      keyId: principal.keyId,
+      tier: tierName(principal.tier),
+      scopes: [...principal.scopes],
+      models: [...principal.models],
+      ipAllowlist: [...principal.ipAllowlist],
+      expiresAt,
+    },
+  };
+}

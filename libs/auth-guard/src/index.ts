@@ -1,0 +1,10 @@
+export { ApiKeyGuard, CurrentPrincipal, RequireScopes } from './api-key.guard';
+export { AuthGuardModule, type AuthGuardOptions } from './auth-guard.module';
+export { ipAllowed, normaliseIp } from './client-ip';
+export { evaluateKeyState, type KeyEvaluation, type KeyRefusal } from './evaluate';
+export { API_KEY_PREFIX, displayPrefix, generateApiKey, hashApiKey, hashesEqual, isWellFormedApiKey, presentedApiKey } from './key-material';
+export { KeyStateCache } from './key-state-cache';
+export { KeyStateFollower } from './key-state-follower';
+export { assertModelAccess } from './model-access';
+export { hasScope, SCOPES, TIER_NAMES, tierEnum, tierName, type AuthenticatedPrincipal, type Scope, type TierName } from './principal';
+export { PrincipalResolver, type KeyVerifier } from './principal-resolver';

@@ -1,0 +1,40 @@
+import type { KeyEvaluation } from './evaluate';
+import { hashApiKey } from './key-material';
+import type { KeyStateCache } from './key-state-cache';
+
+/** Asks the auth service about a key this replica's cache does not hold (gRPC Verify). */
+export interface KeyVerifier {
+  /** The evaluation and how long it may be cached; undefined `evaluation` means unknown key. */
+  verify(secret: string): Promise<{ evaluation: KeyEvaluation | undefined; cacheTtlMs: number }>;
+}
+
+/**
+ * Secret → evaluation: the local cache first; on a miss, the verifier, whose answers
+ * (negative ones too, to blunt key-guessing floods) are kept briefly. A key that later
+ * reaches the cache is found there first, so a cached "unknown" never hides it.
+ */
+export class PrincipalResolver {
+  private readonly answers = new Map<string, { evaluation: KeyEvaluation | undefined; until: number }>();
+  private static readonly MAX_ANSWERS = 10_000;
+
+  constructor(
+    private readonly cache: KeyStateCache,
+    private readonly hmacSecret: string,
+    private readonly verifier?: KeyVerifier,
+  ) {}
+
+  async resolve(secret: string, now: Date = new Date()): Promise<KeyEvaluation | undefined> {
+    const hash = hashApiKey(secret, this.hmacSecret);
+    const cached = this.cache.evaluate(hash, now);
+    if (cached || !this.verifier) return cached;
+
+    const hex = hash.toString('hex');
+    const remembered = this.answers.get(hex);
+    if (remembered && remembered.until > now.getTime()) return remembered.evaluation;
+
+    const { evaluation, cacheTtlMs } = await this.verifier.verify(secret);
+    if (this.answers.size >= PrincipalResolver.MAX_ANSWERS) this.answers.delete(this.answers.keys().next().value as string);
+    this.answers.set(hex, { evaluation, until: now.getTime() + cacheTtlMs });
+    return evaluation;
+  }
+}
