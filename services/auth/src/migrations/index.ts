@@ -1,4 +1,6 @@
 // Migrations of the `auth` schema, oldest first. The schema itself is created by
-// @vectorstack/database before these run; tables arrive with the service's capabilities.
+// @vectorstack/database before these run.
+import { TenantsKeysAuditOutbox1767225600000 } from './1767225600000-tenants-keys-audit-outbox';
+
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const migrations: Function[] = [];
+export const migrations: Function[] = [TenantsKeysAuditOutbox1767225600000];
