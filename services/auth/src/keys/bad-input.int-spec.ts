@@ -1,4 +1,4 @@
-import { request } from 'node:http';
+import { connect } from 'node:net';
 /** Bad requests get 400/413 in the OpenAI shape with `param`, and write nothing (no key, no audit row, no outbox record). */
 import { queryDatabase } from '@vectorstack/testing';
 import { adminKey, call, createTenant, expectOpenAIError, serviceUrl } from '../testing/auth-api';
@@ -17,26 +17,28 @@ async function counts(tenantId: string) {
 
 
 /**
- * POSTs a body with node:http. The server answers 413 from Content-Length and closes the
- * connection before the body is sent, so the client's write fails (EPIPE) after the answer
- * arrived; fetch reports that as a failure, this keeps the answer.
+ * Announces a body larger than the limit and sends only its first bytes: the server must
+ * refuse from Content-Length alone. (Streaming all 11 MB races the server closing the
+ * connection after its 413, and a reset can swallow the answer.)
  */
-function postRaw(url: string, key: string, body: string): Promise<{ status: number; body: any }> {
+function postOversize(url: string, key: string, declaredBytes: number): Promise<{ status: number; body: any }> {
+  const { hostname, port, pathname } = new URL(url);
   return new Promise((resolve, reject) => {
-    let answered = false;
-    const req = request(url, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      answered = true;
-      let text = '';
-      res.on('data', (chunk) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
+    const socket = connect(Number(port), hostname);
+    let raw = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk) => (raw += chunk));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const [head, body] = raw.split('\r\n\r\n');
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0);
+      resolve({ status, body: body ? JSON.parse(body) : undefined });
     });
-    req.on('error', (error) => {
-      // The answer can still be in flight when the write fails: give it a moment.
-      setTimeout(() => {
-        if (!answered) reject(error);
-      }, 1_000);
-    });
-    req.end(body);
+    socket.write(
+      `POST ${pathname} HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer ${key}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${declaredBytes}\r\nConnection: close\r\n\r\n{"name":"`,
+    );
+    setTimeout(() => socket.destroy(new Error('no answer to an oversize request within 10 s')), 10_000).unref();
   });
 }
 
@@ -70,8 +72,7 @@ describe('bad input', () => {
 
   it('answers a body over HTTP_BODY_LIMIT_BYTES with 413', async () => {
     const before = await counts(tenantId);
-    const huge = JSON.stringify({ ...valid(), metadata: { blob: 'x'.repeat(11 * 1024 * 1024) } });
-    const res = await postRaw(`${serviceUrl()}/v1/keys`, adminKey(), huge);
+    const res = await postOversize(`${serviceUrl()}/v1/keys`, adminKey(), 11 * 1024 * 1024);
     expectOpenAIError(res, 413, 'invalid_request_error', 'payload_too_large');
     expect(await counts(tenantId)).toEqual(before);
   });
