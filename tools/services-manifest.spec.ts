@@ -12,6 +12,7 @@ import { TRAINING_WORKER } from '../services/training/src/worker.definition';
 interface ManifestEntry {
   name: string;
   port?: number;
+  grpcPort?: number;
   worker?: boolean;
   migrate?: string;
   uses: string[];
@@ -28,11 +29,12 @@ describe('deploy/services.json agrees with the service definitions', () => {
     const uses = [definition.postgres && 'postgres', definition.redis && 'redis', definition.kafka && 'kafka'].filter(Boolean);
     expect([...(entry as ManifestEntry).uses].sort()).toEqual(uses.sort());
     if (!entry?.worker) expect(Boolean(entry?.migrate)).toBe(Boolean(definition.postgres));
+    expect(Boolean(entry?.grpcPort)).toBe(Boolean(definition.grpc));
   });
 
   it('lists every process once, with distinct ports', () => {
     expect(manifest.map((e) => e.name).sort()).toEqual(definitions.map((d) => d.name).sort());
-    const ports = manifest.filter((e) => !e.worker).map((e) => e.port);
+    const ports = manifest.flatMap((e) => [e.port, e.grpcPort]).filter((port) => port !== undefined);
     expect(new Set(ports).size).toBe(ports.length);
   });
 

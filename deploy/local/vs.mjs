@@ -384,9 +384,14 @@ function resolveConfig() {
       entry: overrideEntry ? resolve(overrideEntry) : join(REPO, s.entry),
       migrate: s.migrate ? join(REPO, s.migrate) : null,
       port: s.worker ? null : pick(`VS_PORT_${envName(s.name)}`, saved.services?.[s.name], s.port),
+      grpcPort: s.grpcPort ? pick(`VS_GRPC_PORT_${envName(s.name)}`, saved.grpc?.[s.name], s.grpcPort) : null,
     };
   });
-  const all = [...Object.entries(ports), ...services.filter((s) => s.port).map((s) => [s.name, s.port])];
+  const all = [
+    ...Object.entries(ports),
+    ...services.filter((s) => s.port).map((s) => [s.name, s.port]),
+    ...services.filter((s) => s.grpcPort).map((s) => [`${s.name} (gRPC)`, s.grpcPort]),
+  ];
   const seen = new Map();
   for (const [name, port] of all) {
     if (seen.has(port)) throw new VsError(`port ${port} is configured for both ${seen.get(port)} and ${name}`);
@@ -400,6 +405,7 @@ function saveConfig(cfg) {
     $comment: 'Resolved ports, written by deploy/local/vs.mjs; env overrides (VS_*_PORT) win.',
     ports: cfg.ports,
     services: Object.fromEntries(cfg.services.filter((s) => s.port).map((s) => [s.name, s.port])),
+    grpc: Object.fromEntries(cfg.services.filter((s) => s.grpcPort).map((s) => [s.name, s.grpcPort])),
   };
   writeIfChanged(P.config, `${JSON.stringify(data, null, 2)}\n`);
 }
@@ -463,6 +469,7 @@ function sharedEnv(cfg) {
   const env = {
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
+    GRPC_HOST: '127.0.0.1',
     LOG_LEVEL: process.env.LOG_LEVEL || 'info',
     DATABASE_URL: `postgres://vectorstack:${readSecret('postgres-password')}@127.0.0.1:${ports.postgres}/vectorstack`,
     REDIS_URL: `redis://127.0.0.1:${ports.redis}`,
@@ -473,6 +480,8 @@ function sharedEnv(cfg) {
     KEY_HASH_SECRET: readSecret('key-hash-secret'),
     VECTORSTACK_ADMIN_KEY_FILE: join(P.secrets, 'admin-key'),
   };
+  // gRPC targets of the services that serve it: AUTH_GRPC_URL, RATELIMIT_GRPC_URL.
+  for (const s of cfg.services) if (s.grpcPort) env[`${envName(s.name)}_GRPC_URL`] = `127.0.0.1:${s.grpcPort}`;
   for (const [k, v] of Object.entries(process.env)) if (k.startsWith('OTEL_')) env[k] = v;
   return env;
 }
@@ -489,8 +498,10 @@ function serviceEnv(cfg, svc) {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_')));
   const env = { ...base, ...sharedEnv(cfg), SERVICE_NAME: svc.name };
   delete env.PORT;
+  delete env.GRPC_PORT;
   delete env.HEALTH_FILE;
   if (svc.port) env.PORT = String(svc.port);
+  if (svc.grpcPort) env.GRPC_PORT = String(svc.grpcPort);
   if (svc.worker) env.HEALTH_FILE = healthFile(svc);
   return env;
 }
@@ -992,6 +1003,24 @@ function servicePid(svc) {
   return isAlive(pid, marker) ? { pid, marker } : null;
 }
 
+/** Newest mtime under the service's dist and every lib's dist: a rebuild moves it forward. */
+function buildStamp(svc) {
+  let newest = 0;
+  const walk = (dir) => {
+    let entries;
+    try { entries = readdirSync(dir, { withFileTypes: true }); } catch { return; }
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else newest = Math.max(newest, statSync(p).mtimeMs);
+    }
+  };
+  walk(dirname(svc.entry));
+  for (const lib of readdirSync(join(REPO, 'libs'))) walk(join(REPO, 'libs', lib, 'dist'));
+  return String(Math.floor(newest));
+}
+const buildFile = (svc) => join(P.run, `${svc.name}.build`);
+
 async function serviceReady(svc) {
   if (svc.worker) {
     try {
@@ -1005,16 +1034,26 @@ async function serviceReady(svc) {
 
 async function startService(cfg, svc) {
   const running = servicePid(svc);
-  if (running) return { svc, handle: null, already: running.pid };
   if (!existsSync(svc.entry)) throw new VsError(`${svc.name}: ${svc.entry} does not exist — is the workspace built? (npx nx run-many -t build)`);
+  const stamp = buildStamp(svc);
+  if (running) {
+    const startedWith = existsSync(buildFile(svc)) ? readFileSync(buildFile(svc), 'utf8').trim() : 'unknown';
+    if (startedWith === stamp) return { svc, handle: null, already: running.pid };
+    // Running code older than the build: restart, or tests would exercise yesterday's service.
+    say(`${svc.name}: rebuilt since it started; restarting (${await stopPid(running.pid, { marker: running.marker, group: true, timeoutMs: 10_000 })})`);
+  }
   if (svc.port && (await tcpOpen(svc.port))) {
     throw new VsError(`${svc.name}: port ${svc.port} is taken by another process; set VS_PORT_${envName(svc.name)}`);
+  }
+  if (svc.grpcPort && (await tcpOpen(svc.grpcPort))) {
+    throw new VsError(`${svc.name}: gRPC port ${svc.grpcPort} is taken by another process; set VS_GRPC_PORT_${envName(svc.name)}`);
   }
   if (svc.worker) rmSync(healthFile(svc), { force: true }); // a stale heartbeat must not count
   const handle = spawnDetached(process.execPath, [svc.entry], {
     log: logFile(svc.name), pidPath: pidFile(svc.name), env: serviceEnv(cfg, svc),
   });
   writeFileSync(entryFile(svc), `${svc.entry}\n`);
+  writeFileSync(buildFile(svc), `${stamp}\n`);
   return { svc, handle, already: null };
 }
 
@@ -1042,6 +1081,7 @@ async function stopServices(cfg) {
     say(`${svc.name}: ${await stopPid(running.pid, { marker: running.marker, group: true, timeoutMs: 10_000 })}`);
     rmSync(pidFile(svc.name), { force: true });
     rmSync(entryFile(svc), { force: true });
+    rmSync(buildFile(svc), { force: true });
     if (svc.worker) rmSync(healthFile(svc), { force: true });
   }));
 }

@@ -1,8 +1,9 @@
-import { type CanActivate, createParamDecorator, type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { type CanActivate, createParamDecorator, type ExecutionContext, Injectable, Logger, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiError } from '@vectorstack/http';
 import type { FastifyRequest } from 'fastify';
 import { ipAllowed } from './client-ip';
+import type { KeyEvaluation } from './evaluate';
 import { displayPrefix, presentedApiKey } from './key-material';
 import { PrincipalResolver } from './principal-resolver';
 import { hasScope, type AuthenticatedPrincipal, type Scope } from './principal';
@@ -33,6 +34,8 @@ function masked(secret: string): string {
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
+  private readonly logger = new Logger(ApiKeyGuard.name);
+
   constructor(
     private readonly resolver: PrincipalResolver,
     private readonly reflector: Reflector,
@@ -47,7 +50,18 @@ export class ApiKeyGuard implements CanActivate {
         code: 'missing_api_key',
       });
     }
-    const evaluation = await this.resolver.resolve(secret);
+    let evaluation: KeyEvaluation | undefined;
+    try {
+      evaluation = await this.resolver.resolve(secret);
+    } catch (error) {
+      // The cache missed and the auth service did not answer: the key may well be valid, so not a 401.
+      this.logger.warn(`key verification unavailable: ${error instanceof Error ? error.message : String(error)}`);
+      throw new ApiError(503, {
+        message: 'Your API key could not be verified right now. Please retry shortly.',
+        code: 'auth_unavailable',
+        headers: { 'retry-after': '1' },
+      });
+    }
     if (!evaluation || (!evaluation.ok && evaluation.refusal === 'invalid_api_key')) {
       throw ApiError.unauthorized(`Incorrect API key provided: ${masked(secret)}.`, 'invalid_api_key');
     }

@@ -1,4 +1,4 @@
-import { type DynamicModule, Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { type DynamicModule, Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown, type Provider, type Type } from '@nestjs/common';
 import type { GenMessage } from '@bufbuild/protobuf/codegenv2';
 import { type ApiKeyState, Topics, type TopicSpec } from '@vectorstack/contracts';
 import { KafkaConnection, KafkaConsumerRunner } from '@vectorstack/kafka';
@@ -14,22 +14,38 @@ export interface AuthGuardOptions {
   hmacSecret: string;
   /** The key-state topic (tests pass a per-run copy). */
   topic?: TopicSpec<GenMessage<ApiKeyState>>;
-  /** Asked on a cache miss (gRPC Verify to the auth service). */
-  verifier?: KeyVerifier;
+  /**
+   * Asked on a cache miss: normally a GrpcKeyVerifier (the auth service's Verify);
+   * the auth service passes its own Postgres-backed class, resolved with its dependencies.
+   */
+  verifier?: KeyVerifier | Type<KeyVerifier>;
+  /**
+   * The verifier is the source of truth (the auth service's own Postgres): ask it on every
+   * request and skip the key cache, so the auth service's own routes see a revocation at once.
+   */
+  authoritativeVerifier?: boolean;
   /** How long start-up waits for the cache to catch up before serving anyway. */
   catchUpTimeoutMs?: number;
 }
 
 const OPTIONS = Symbol('AUTH_GUARD_OPTIONS');
+const KEY_VERIFIER = Symbol('KEY_VERIFIER');
+
+function verifierProvider(verifier: AuthGuardOptions['verifier']): Provider {
+  if (typeof verifier === 'function') return { provide: KEY_VERIFIER, useClass: verifier };
+  return { provide: KEY_VERIFIER, useValue: verifier };
+}
 
 /** Starts following the key-state topic before the service listens, and stops it on shutdown. */
 class KeyCacheLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(KeyStateFollower) private readonly follower: KeyStateFollower,
     @Inject(OPTIONS) private readonly options: AuthGuardOptions,
+    @Inject(KEY_VERIFIER) private readonly verifier: KeyVerifier | undefined,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    if (this.options.authoritativeVerifier) return;
     await this.follower.start();
     const timeoutMs = this.options.catchUpTimeoutMs ?? 30_000;
     let timer: NodeJS.Timeout | undefined;
@@ -39,6 +55,7 @@ class KeyCacheLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
 
   async onApplicationShutdown(): Promise<void> {
     await this.follower.stop();
+    this.verifier?.close?.();
   }
 }
 
@@ -55,6 +72,7 @@ export class AuthGuardModule {
       global: true,
       providers: [
         { provide: OPTIONS, useValue: options },
+        verifierProvider(options.verifier),
         KeyStateCache,
         {
           provide: KeyStateFollower,
@@ -64,8 +82,9 @@ export class AuthGuardModule {
         },
         {
           provide: PrincipalResolver,
-          inject: [KeyStateCache],
-          useFactory: (cache: KeyStateCache) => new PrincipalResolver(cache, options.hmacSecret, options.verifier),
+          inject: [KeyStateCache, KEY_VERIFIER],
+          useFactory: (cache: KeyStateCache, verifier: KeyVerifier | undefined) =>
+            new PrincipalResolver(options.authoritativeVerifier ? undefined : cache, options.hmacSecret, verifier),
         },
         ApiKeyGuard,
         KeyCacheLifecycle,

@@ -1,11 +1,27 @@
 import { timestampDate } from '@bufbuild/protobuf/wkt';
-import { ApiKeyStatus, type ApiKeyState } from '@vectorstack/contracts';
+import { ApiKeyStatus, type ApiKeyState, type Principal } from '@vectorstack/contracts';
 import { hashesEqual } from './key-material';
 import { tierName, type AuthenticatedPrincipal } from './principal';
 
 export type KeyRefusal = 'invalid_api_key' | 'budget_exceeded';
 
-export type KeyEvaluation = { ok: true; principal: AuthenticatedPrincipal } | { ok: false; refusal: KeyRefusal; reason: string };
+/** Why a key that exists refuses a request (the Verify outcomes and the logs name them). */
+export type RefusalReason = 'no_principal' | 'revoked' | 'tenant_disabled' | 'secret_mismatch' | 'rotated_out' | 'expired' | 'budget_exceeded';
+
+export type KeyEvaluation = { ok: true; principal: AuthenticatedPrincipal } | { ok: false; refusal: KeyRefusal; reason: RefusalReason };
+
+/** The principal as every public service sees it, from its wire form. */
+export function principalFromProto(principal: Principal): AuthenticatedPrincipal {
+  return {
+    tenantId: principal.tenantId,
+    keyId: principal.keyId,
+    tier: tierName(principal.tier),
+    scopes: [...principal.scopes],
+    models: [...principal.models],
+    ipAllowlist: [...principal.ipAllowlist],
+    expiresAt: principal.expiresAt ? timestampDate(principal.expiresAt) : null,
+  };
+}
 
 /**
  * Decides whether a key state admits a request presenting a secret with `hash`, at `now`.
@@ -13,29 +29,18 @@ export type KeyEvaluation = { ok: true; principal: AuthenticatedPrincipal } | { 
  */
 export function evaluateKeyState(state: ApiKeyState, hash: Uint8Array, now: Date): KeyEvaluation {
   const principal = state.principal;
-  if (!principal) return { ok: false, refusal: 'invalid_api_key', reason: 'state without principal' };
+  if (!principal) return { ok: false, refusal: 'invalid_api_key', reason: 'no_principal' };
   if (state.status !== ApiKeyStatus.ACTIVE) return { ok: false, refusal: 'invalid_api_key', reason: 'revoked' };
-  if (state.tenantDisabled) return { ok: false, refusal: 'invalid_api_key', reason: 'tenant disabled' };
+  if (state.tenantDisabled) return { ok: false, refusal: 'invalid_api_key', reason: 'tenant_disabled' };
 
   const matching = state.secretHashes.find((candidate) => hashesEqual(candidate.hmacSha256, hash));
-  if (!matching) return { ok: false, refusal: 'invalid_api_key', reason: 'secret does not match' };
+  if (!matching) return { ok: false, refusal: 'invalid_api_key', reason: 'secret_mismatch' };
   if (matching.validUntil && timestampDate(matching.validUntil) <= now) {
-    return { ok: false, refusal: 'invalid_api_key', reason: 'rotated out' };
+    return { ok: false, refusal: 'invalid_api_key', reason: 'rotated_out' };
   }
   const expiresAt = principal.expiresAt ? timestampDate(principal.expiresAt) : null;
   if (expiresAt && expiresAt <= now) return { ok: false, refusal: 'invalid_api_key', reason: 'expired' };
-  if (state.budgetExceeded) return { ok: false, refusal: 'budget_exceeded', reason: 'budget exceeded' };
+  if (state.budgetExceeded) return { ok: false, refusal: 'budget_exceeded', reason: 'budget_exceeded' };
 
-  return {
-    ok: true,
-    principal: {
-      tenantId: principal.tenantId,
-      keyId: principal.keyId,
-      tier: tierName(principal.tier),
-      scopes: [...principal.scopes],
-      models: [...principal.models],
-      ipAllowlist: [...principal.ipAllowlist],
-      expiresAt,
-    },
-  };
+  return { ok: true, principal: principalFromProto(principal) };
 }

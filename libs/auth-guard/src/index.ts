@@ -1,7 +1,9 @@
 export { ApiKeyGuard, CurrentPrincipal, RequireScopes } from './api-key.guard';
 export { AuthGuardModule, type AuthGuardOptions } from './auth-guard.module';
 export { ipAllowed, normaliseIp } from './client-ip';
-export { evaluateKeyState, type KeyEvaluation, type KeyRefusal } from './evaluate';
+export { evaluateKeyState, principalFromProto, type KeyEvaluation, type KeyRefusal, type RefusalReason } from './evaluate';
+export { GrpcKeyVerifier } from './grpc-key-verifier';
+export { evaluationFromVerifyResponse, verifyResponseFor, type VerifyCacheTtls } from './verify-codec';
 export { API_KEY_PREFIX, displayPrefix, generateApiKey, hashApiKey, hashesEqual, isWellFormedApiKey, presentedApiKey } from './key-material';
 export { KeyStateCache } from './key-state-cache';
 export { KeyStateFollower } from './key-state-follower';

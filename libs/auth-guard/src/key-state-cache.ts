@@ -26,6 +26,11 @@ export class KeyStateCache {
     return true;
   }
 
+  /** The latest state of a key (its tenant, tier, status…), e.g. to check a tenant admin's reach over a key id. */
+  stateOf(keyId: string): ApiKeyState | undefined {
+    return this.byKeyId.get(keyId);
+  }
+
   /** A tombstone: the key no longer exists. */
   remove(keyId: string): void {
     const held = this.byKeyId.get(keyId);

@@ -6,6 +6,8 @@ import type { KeyStateCache } from './key-state-cache';
 export interface KeyVerifier {
   /** The evaluation and how long it may be cached; undefined `evaluation` means unknown key. */
   verify(secret: string): Promise<{ evaluation: KeyEvaluation | undefined; cacheTtlMs: number }>;
+  /** Releases connections on shutdown. */
+  close?(): void;
 }
 
 /**
@@ -17,13 +19,18 @@ export class PrincipalResolver {
   private readonly answers = new Map<string, { evaluation: KeyEvaluation | undefined; until: number }>();
   private static readonly MAX_ANSWERS = 10_000;
 
+  /** `cache` undefined: the verifier is the source of truth and is asked every time (the auth service itself). */
   constructor(
-    private readonly cache: KeyStateCache,
+    private readonly cache: KeyStateCache | undefined,
     private readonly hmacSecret: string,
     private readonly verifier?: KeyVerifier,
   ) {}
 
   async resolve(secret: string, now: Date = new Date()): Promise<KeyEvaluation | undefined> {
+    if (!this.cache) {
+      if (!this.verifier) throw new Error('PrincipalResolver needs a cache or a verifier');
+      return (await this.verifier.verify(secret)).evaluation;
+    }
     const hash = hashApiKey(secret, this.hmacSecret);
     const cached = this.cache.evaluate(hash, now);
     if (cached || !this.verifier) return cached;

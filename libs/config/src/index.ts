@@ -1,4 +1,4 @@
 export { ConfigError, loadConfigOrExit, parseConfig } from './config';
 export * from './shapes';
-export { cidrList, hostPortList, isCidr, logLevel, port, postgresUrl, redisUrl, urlWithScheme } from './validators';
+export { cidrList, hostPort, hostPortList, isCidr, logLevel, port, postgresUrl, redisUrl, urlWithScheme } from './validators';
 export { z } from 'zod';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cidrList, hostPortList, logLevel, port, postgresUrl, redisUrl } from './validators';
+import { cidrList, hostPort, hostPortList, logLevel, port, postgresUrl, redisUrl } from './validators';
 
 /**
  * Configuration is split per domain; a service composes the shapes it uses,
@@ -35,6 +35,22 @@ export const kafkaShape = {
   KAFKA_BROKERS: hostPortList,
 };
 
+/** A service that serves gRPC (auth's Verify, ratelimit's Check). */
+export const grpcShape = {
+  GRPC_HOST: z.string().min(1).default('0.0.0.0'),
+  GRPC_PORT: port,
+};
+
+/** A service whose public routes use the shared API-key guard. */
+export const apiKeyGuardShape = {
+  /** The HMAC key under which API key secrets are hashed (the same secret as the auth service's). */
+  KEY_HASH_SECRET: z.string().min(32, 'must be at least 32 characters'),
+  /** The auth service's gRPC address, asked (Verify) when the local key cache misses. */
+  AUTH_GRPC_URL: hostPort,
+  /** Deadline of a Verify call; past it the request gets 503, not 401. */
+  AUTH_VERIFY_DEADLINE_MS: z.coerce.number().int().min(10).max(30_000).default(500),
+};
+
 export const readinessShape = {
   /** Per-dependency timeout of /readyz checks. */
   READINESS_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(2_000),
@@ -52,4 +68,6 @@ export type DatabaseConfig = z.infer<z.ZodObject<typeof databaseShape>>;
 export type RedisConfig = z.infer<z.ZodObject<typeof redisShape>>;
 export type KafkaConfig = z.infer<z.ZodObject<typeof kafkaShape>>;
 export type ReadinessConfig = z.infer<z.ZodObject<typeof readinessShape>>;
+export type GrpcConfig = z.infer<z.ZodObject<typeof grpcShape>>;
+export type ApiKeyGuardConfig = z.infer<z.ZodObject<typeof apiKeyGuardShape>>;
 export type WorkerConfig = z.infer<z.ZodObject<typeof workerShape>>;

@@ -38,6 +38,9 @@ export const hostPortList = z
     message: 'must be a comma-separated list of host:port',
   });
 
+/** One host:port, e.g. "auth:50051" (a gRPC target). */
+export const hostPort = z.string().regex(/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/, 'must be host:port, e.g. auth:50051');
+
 /** Returns true for an IPv4 or IPv6 CIDR such as 10.0.0.0/8 or ::1/128. */
 export function isCidr(value: string): boolean {
   const [address, bits, ...rest] = value.split('/');

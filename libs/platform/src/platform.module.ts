@@ -1,12 +1,17 @@
 import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
+import { AuthGuardModule, GrpcKeyVerifier } from '@vectorstack/auth-guard';
 import { DatabaseModule, postgresProbe } from '@vectorstack/database';
+import { GrpcServerModule } from '@vectorstack/grpc';
 import { HealthModule, READINESS_PROBES, redisProbe, type ReadinessProbe } from '@vectorstack/health';
 import { HttpPlatformModule } from '@vectorstack/http';
 import { KafkaConnection, KafkaModule } from '@vectorstack/kafka';
 import { createLogger } from '@vectorstack/observability';
 import type { DataSource } from 'typeorm';
 import { required, type HttpServiceConfig, type PlatformConfig, type ServiceDefinition } from './service-definition';
+
+/** In-flight gRPC calls are short (key and limit checks); this bounds how long shutdown waits for them. */
+const GRPC_SHUTDOWN_GRACE_MS = 5_000;
 
 function kafkaProbe(connection: KafkaConnection, timeoutMs: number): ReadinessProbe {
   return {
@@ -53,6 +58,26 @@ export class PlatformModule {
       );
       inject.push(KafkaConnection);
       builders.push((connection) => kafkaProbe(connection as KafkaConnection, config.READINESS_TIMEOUT_MS));
+    }
+    if (definition.grpc) {
+      imports.push(
+        GrpcServerModule.forRoot({
+          serviceName: definition.name,
+          host: config.GRPC_HOST ?? '0.0.0.0',
+          port: required(config.GRPC_PORT, 'GRPC_PORT'),
+          shutdownGraceMs: GRPC_SHUTDOWN_GRACE_MS,
+        }),
+      );
+    }
+    if (definition.apiKeyGuard) {
+      if (!definition.kafka) throw new Error(`${definition.name}: apiKeyGuard needs kafka (the key-state topic)`);
+      imports.push(
+        AuthGuardModule.forRoot({
+          serviceName: definition.name,
+          hmacSecret: required(config.KEY_HASH_SECRET, 'KEY_HASH_SECRET'),
+          verifier: new GrpcKeyVerifier(required(config.AUTH_GRPC_URL, 'AUTH_GRPC_URL'), config.AUTH_VERIFY_DEADLINE_MS ?? 500),
+        }),
+      );
     }
     const redisUrl = definition.redis ? required(config.REDIS_URL, 'REDIS_URL') : undefined;
 

@@ -1,5 +1,7 @@
 import {
+  apiKeyGuardShape,
   databaseShape,
+  grpcShape,
   httpShape,
   kafkaShape,
   loadConfigOrExit,
@@ -7,7 +9,9 @@ import {
   redisShape,
   serviceShape,
   workerShape,
+  type ApiKeyGuardConfig,
   type DatabaseConfig,
+  type GrpcConfig,
   type HttpConfig,
   type KafkaConfig,
   type ReadinessConfig,
@@ -27,11 +31,18 @@ export interface ServiceDefinition {
   readonly postgres?: { readonly schema: string; readonly migrations: Constructor[]; readonly entities?: Constructor[] };
   readonly redis?: boolean;
   readonly kafka?: boolean;
+  /** Serves gRPC on GRPC_PORT (handlers register with GrpcServer). */
+  readonly grpc?: boolean;
+  /**
+   * Public routes authenticate with the shared API-key guard (key cache from Kafka,
+   * Verify to the auth service on a miss). Needs kafka. The auth service wires its own.
+   */
+  readonly apiKeyGuard?: boolean;
 }
 
 export type PlatformConfig = ServiceConfig &
   ReadinessConfig &
-  Partial<DatabaseConfig & RedisConfig & KafkaConfig>;
+  Partial<DatabaseConfig & RedisConfig & KafkaConfig & GrpcConfig & ApiKeyGuardConfig>;
 
 export type HttpServiceConfig = PlatformConfig & HttpConfig;
 export type WorkerServiceConfig = PlatformConfig & WorkerConfig;
@@ -44,6 +55,8 @@ export function serviceConfigShape(definition: ServiceDefinition) {
     ...(definition.postgres ? databaseShape : {}),
     ...(definition.redis ? redisShape : {}),
     ...(definition.kafka ? kafkaShape : {}),
+    ...(definition.grpc ? grpcShape : {}),
+    ...(definition.apiKeyGuard ? apiKeyGuardShape : {}),
   };
 }
 

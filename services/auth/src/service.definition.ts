@@ -5,6 +5,6 @@ import { migrations } from './migrations';
 export const AUTH_SERVICE: ServiceDefinition = {
   name: 'auth',
   postgres: { schema: 'auth', migrations, entities },
-
   kafka: true,
+  grpc: true,
 };

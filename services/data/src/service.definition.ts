@@ -6,4 +6,5 @@ export const DATA_SERVICE: ServiceDefinition = {
   postgres: { schema: 'data', migrations },
   redis: true,
   kafka: true,
+  apiKeyGuard: true,
 };

@@ -4,6 +4,6 @@ import { migrations } from './migrations';
 export const METERING_SERVICE: ServiceDefinition = {
   name: 'metering',
   postgres: { schema: 'metering', migrations },
-
   kafka: true,
+  apiKeyGuard: true,
 };

@@ -4,4 +4,6 @@ export const RATELIMIT_SERVICE: ServiceDefinition = {
   name: 'ratelimit',
   redis: true,
   kafka: true,
+  grpc: true,
+  apiKeyGuard: true,
 };

@@ -4,6 +4,6 @@ import { migrations } from './migrations';
 export const ROUTER_SERVICE: ServiceDefinition = {
   name: 'router',
   postgres: { schema: 'router', migrations },
-
   kafka: true,
+  apiKeyGuard: true,
 };

@@ -6,4 +6,5 @@ export const TRAINING_SERVICE: ServiceDefinition = {
   postgres: { schema: 'training', migrations },
   redis: true,
   kafka: true,
+  apiKeyGuard: true,
 };

@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-export type AuditAction = 'tenant.created' | 'tenant.updated' | 'key.created' | 'key.updated' | 'key.revoked' | 'key.rotated';
+export type AuditAction = 'tenant.created' | 'tenant.updated' | 'key.created' | 'key.updated' | 'key.revoked' | 'key.rotated' | 'key.restored';
 
 @Entity({ name: 'audit_event' })
 export class AuditEvent {

@@ -2,7 +2,7 @@ import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { z } from 'zod';
 import { paginationShape } from '../common/pagination';
 import { parseQuery, uuidSchema } from '../common/request-parsing';
-import { ApiKeyGuard, CurrentPrincipal, RequireAnyScope } from '../principal/auth.guard';
+import { ApiKeyGuard, CurrentPrincipal, RequireScopes } from '@vectorstack/auth-guard';
 import { isPlatformAdmin, type RequestPrincipal } from '../principal/principal';
 import { AuditService } from './audit.service';
 
@@ -10,7 +10,7 @@ export const listAuditQuery = z.object({ ...paginationShape, tenant_id: uuidSche
 
 @Controller('v1/audit')
 @UseGuards(ApiKeyGuard)
-@RequireAnyScope('admin', 'keys:manage')
+@RequireScopes('admin', 'keys:manage')
 export class AuditController {
   constructor(private readonly audit: AuditService) {}
 

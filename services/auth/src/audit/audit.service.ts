@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { fetchPage, type ListPage, listPage } from '../common/pagination';
 import { unixSeconds } from '../common/request-parsing';
-import type { Actor } from '../principal/auth.guard';
+import type { Actor } from '../principal/principal';
 import { AuditEvent, type AuditAction } from './audit-event.entity';
 
 export interface AuditEntry {

@@ -67,19 +67,32 @@ export class AdminBootstrap implements OnApplicationBootstrap {
         });
         return 'created';
       }
-      if (secretMatchesHash(this.config.KEY_HASH_SECRET, source.secret, existing.secretHash)) return 'unchanged';
-      await this.keys.rotateTo(manager, existing, source.secret, 0);
+      const revoked = existing.status === 'revoked';
+      if (secretMatchesHash(this.config.KEY_HASH_SECRET, source.secret, existing.secretHash)) {
+        // A revoked admin secret stays revoked: it may have leaked. Recovery is a new secret.
+        return revoked ? 'revoked' : 'unchanged';
+      }
+      // A new configured secret is the break-glass path: it replaces the old one at once and
+      // brings a revoked bootstrap key back, so an operator can never be locked out for good.
+      await this.keys.rotateTo(manager, existing, source.secret, 0, { reactivate: revoked });
       await this.audit.record(manager, null, {
-        action: 'key.rotated',
+        action: revoked ? 'key.restored' : 'key.rotated',
         targetType: 'api_key',
         targetId: BOOTSTRAP_ADMIN_KEY_ID,
         tenantId: PLATFORM_TENANT_ID,
         details: { bootstrap: true, origin: source.origin, grace_seconds: 0 },
       });
-      return 'rotated';
+      return revoked ? 'restored with a new secret' : 'rotated';
     });
     this.keyState.kick();
     const where = source.origin === 'env' ? 'VECTORSTACK_ADMIN_KEY' : source.file;
+    if (outcome === 'revoked') {
+      this.logger.warn(
+        `the platform admin key was revoked and its configured secret (from ${where}) is refused; ` +
+          'to issue a new one, set a different VECTORSTACK_ADMIN_KEY (or remove the admin key file) and restart auth',
+      );
+      return;
+    }
     this.logger.log(`platform admin key ${outcome} (secret from ${where})`);
   }
 }

@@ -11,18 +11,28 @@ export const authConfigShape = {
   VECTORSTACK_ADMIN_KEY_FILE: z.string().min(1).optional(),
   /** How long a rotated-out secret keeps working unless the rotate call says otherwise. */
   KEY_ROTATION_GRACE_SECONDS: z.coerce.number().int().min(0).max(604_800).default(86_400),
+  /**
+   * How long other services may keep a Verify answer. A later change of the key still wins
+   * at once: it reaches their cache over the key-state topic, which is consulted first.
+   */
+  VERIFY_VALID_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  /** Negative answers (unknown, revoked…) are kept briefly, to blunt key-guessing floods. */
+  VERIFY_REFUSED_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
 };
 
 export type AuthConfig = z.infer<z.ZodObject<typeof authConfigShape>>;
 
 export const AUTH_CONFIG = Symbol('AUTH_CONFIG');
 
-/** Validated at module construction, i.e. before anything connects: a bad variable stops the process with one line. */
+/** Validated before any module is built: a bad variable stops the process with one line naming it. */
+export function loadAuthConfig(env: Record<string, string | undefined> = process.env): AuthConfig {
+  return loadConfigOrExit(authConfigShape, env);
+}
+
 @Global()
 @Module({})
 export class AuthConfigModule {
-  static forRoot(env: Record<string, string | undefined> = process.env): DynamicModule {
-    const config = loadConfigOrExit(authConfigShape, env);
+  static forRoot(config: AuthConfig): DynamicModule {
     return { module: AuthConfigModule, providers: [{ provide: AUTH_CONFIG, useValue: config }], exports: [AUTH_CONFIG] };
   }
 }

@@ -9,6 +9,9 @@ import { apiKeyState, encodeApiKeyState } from './api-key-state.mapper';
 import { KeyStateOutboxRecord } from './key-state-outbox.entity';
 
 const RELAY_INTERVAL_MS = 100;
+/** Published rows are kept this long (to see what was sent when), then deleted. */
+const PUBLISHED_RETENTION_SECONDS = 3_600;
+const PRUNE_INTERVAL_MS = 5_000;
 const BATCH_SIZE = 500;
 /** One relay at a time across replicas, so records of a key reach the compacted topic in version order. */
 const RELAY_LOCK = 'vectorstack:auth:key-state-relay';
@@ -25,6 +28,7 @@ export class KeyStateOutbox implements OnApplicationBootstrap, OnApplicationShut
   private running?: Promise<void>;
   private rerun = false;
   private stopped = false;
+  private lastPruneAt = 0;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -77,6 +81,19 @@ export class KeyStateOutbox implements OnApplicationBootstrap, OnApplicationShut
 
   private async relayUntilDrained(): Promise<void> {
     while (!this.stopped && (await this.relayOnce()) === BATCH_SIZE);
+    if (Date.now() - this.lastPruneAt >= PRUNE_INTERVAL_MS) {
+      this.lastPruneAt = Date.now();
+      await this.prunePublished();
+    }
+  }
+
+  /** Deletes rows published longer ago than the retention: the topic, not this table, is the record. */
+  async prunePublished(): Promise<number> {
+    const [, deleted] = await this.dataSource.query(
+      `DELETE FROM auth.key_state_outbox WHERE published_at < now() - make_interval(secs => $1)`,
+      [PUBLISHED_RETENTION_SECONDS],
+    );
+    return deleted as number;
   }
 
   /** Publishes one batch; returns how many records were published. */

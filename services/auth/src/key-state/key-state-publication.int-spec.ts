@@ -1,7 +1,7 @@
 /** Every committed key change reaches the compacted key-state topic (through the outbox), without the secret. */
 import { fromBinary } from '@bufbuild/protobuf';
 import { ApiKeyStateSchema, ApiKeyStatus, Topics, type ApiKeyState } from '@vectorstack/contracts';
-import { testInfra, uniqueSuffix } from '@vectorstack/testing';
+import { queryDatabase, testInfra, uniqueSuffix } from '@vectorstack/testing';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { adminKey, call, createKey, createTenant } from '../testing/auth-api';
 
@@ -71,5 +71,22 @@ describe('key state publication', () => {
       const records = await statesUntil(key.id, (states) => states.some((s) => s.tenantDisabled));
       expect(records.map((r) => r.state.version)).toEqual([1n, 2n]);
     }
+  });
+
+  it('prunes outbox rows published more than an hour ago, and keeps recently published ones', async () => {
+    const rows = await queryDatabase<{ id: string }>(
+      `INSERT INTO auth.key_state_outbox (key_id, payload, created_at, published_at)
+       VALUES (gen_random_uuid(), '\\x00', now() - interval '3 hours', now() - interval '2 hours'),
+              (gen_random_uuid(), '\\x00', now() - interval '3 hours', now() - interval '10 minutes')
+       RETURNING id`,
+    );
+    const [old, recent] = rows.map((row) => row.id);
+    const deadline = Date.now() + 20_000;
+    while ((await queryDatabase('SELECT 1 FROM auth.key_state_outbox WHERE id = $1', [old])).length > 0) {
+      if (Date.now() > deadline) throw new Error('the old published row was not pruned');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(await queryDatabase('SELECT 1 FROM auth.key_state_outbox WHERE id = $1', [recent])).toHaveLength(1);
+    await queryDatabase('DELETE FROM auth.key_state_outbox WHERE id = $1', [recent]);
   });
 });

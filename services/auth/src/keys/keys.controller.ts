@@ -1,15 +1,15 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
 import { parseOrThrow } from '@vectorstack/http';
 import { parseOptionalBody, parseQuery, pathIdOrNotFound } from '../common/request-parsing';
-import { type Actor, ApiKeyGuard, CurrentActor, CurrentPrincipal, RequireAnyScope } from '../principal/auth.guard';
-import type { RequestPrincipal } from '../principal/principal';
+import { ApiKeyGuard, CurrentPrincipal, RequireScopes } from '@vectorstack/auth-guard';
+import { type Actor, CurrentActor, type RequestPrincipal } from '../principal/principal';
 import { createKeyBody, listKeysQuery, rotateKeyBody, updateKeyBody } from './key.schemas';
 import { KeysService } from './keys.service';
 
 /** Platform admins manage every tenant's keys; tenant admins (keys:manage) only their own tenant's. */
 @Controller('v1/keys')
 @UseGuards(ApiKeyGuard)
-@RequireAnyScope('admin', 'keys:manage')
+@RequireScopes('admin', 'keys:manage')
 export class KeysController {
   constructor(private readonly keys: KeysService) {}
 

@@ -6,8 +6,7 @@ import { authError } from '../common/auth-errors';
 import { fetchPage, type ListPage, listPage } from '../common/pagination';
 import { AUTH_CONFIG, type AuthConfig } from '../config/auth.config';
 import { KeyStateOutbox } from '../key-state/key-state-outbox.service';
-import type { Actor } from '../principal/auth.guard';
-import { isPlatformAdmin, type RequestPrincipal } from '../principal/principal';
+import { type Actor, isPlatformAdmin, type RequestPrincipal } from '../principal/principal';
 import { Tenant } from '../tenants/tenant.entity';
 import { ApiKey, type Scope, type TierName } from './api-key.entity';
 import { displayPrefixOf, generateKeySecret, hashKeySecret } from './api-key-secret';
@@ -185,9 +184,10 @@ export class KeysService {
   }
 
   /** Replaces the secret (in the caller's transaction); the admin bootstrap uses it with grace 0. */
-  async rotateTo(manager: EntityManager, current: ApiKey, secret: string, graceSeconds: number): Promise<ApiKey> {
+  async rotateTo(manager: EntityManager, current: ApiKey, secret: string, graceSeconds: number, options: { reactivate?: boolean } = {}): Promise<ApiKey> {
     const graced = graceSeconds > 0;
     return this.applyChange(manager, current.id, {
+      ...(options.reactivate ? { status: 'active', revokedAt: null } : {}),
       secretHash: hashKeySecret(this.config.KEY_HASH_SECRET, secret),
       displayPrefix: displayPrefixOf(secret),
       previousSecretHash: graced ? current.secretHash : null,

@@ -1,24 +1,23 @@
-import { presentedApiKey } from '@vectorstack/auth-guard';
-import type { Scope } from '../keys/api-key.entity';
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { AuthenticatedPrincipal } from '@vectorstack/auth-guard';
+import type { FastifyRequest } from 'fastify';
 
-/** Who is calling, as far as the auth service's own routes care. */
-export interface RequestPrincipal {
-  readonly keyId: string;
-  readonly tenantId: string;
-  readonly scopes: readonly Scope[];
-}
+/** Who is calling: the principal the shared ApiKeyGuard resolved. */
+export type RequestPrincipal = AuthenticatedPrincipal;
 
 /** Platform admins (`admin`) see every tenant; everyone else only their own. */
 export function isPlatformAdmin(principal: RequestPrincipal): boolean {
   return principal.scopes.includes('admin');
 }
 
-/** Resolves a presented secret to its principal, or throws the public 401. Swappable for the shared guard lib. */
-export interface PrincipalResolver {
-  resolve(secret: string): Promise<RequestPrincipal>;
+/** Who did it and from where, for the audit trail. request.ip honours TRUSTED_PROXIES. */
+export interface Actor {
+  readonly principal: RequestPrincipal;
+  readonly sourceIp: string | null;
 }
 
-export const PRINCIPAL_RESOLVER = Symbol('PRINCIPAL_RESOLVER');
-
-/** The key a request presents (Bearer, X-API-Key, X-My-API-Key): the shared guard's rule. */
-export const presentedKey = presentedApiKey;
+export const CurrentActor = createParamDecorator((_data: unknown, context: ExecutionContext): Actor => {
+  const request = context.switchToHttp().getRequest<FastifyRequest & { principal?: RequestPrincipal }>();
+  if (!request.principal) throw new Error('CurrentActor used on a route without ApiKeyGuard');
+  return { principal: request.principal, sourceIp: request.ip ?? null };
+});

@@ -1,14 +1,14 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
 import { parseOrThrow } from '@vectorstack/http';
 import { parseQuery, pathIdOrNotFound } from '../common/request-parsing';
-import { type Actor, ApiKeyGuard, CurrentActor, CurrentPrincipal, RequireAnyScope } from '../principal/auth.guard';
-import type { RequestPrincipal } from '../principal/principal';
+import { ApiKeyGuard, CurrentPrincipal, RequireScopes } from '@vectorstack/auth-guard';
+import { type Actor, CurrentActor, type RequestPrincipal } from '../principal/principal';
 import { createTenantBody, listTenantsQuery, updateTenantBody } from './tenant.schemas';
 import { TenantsService } from './tenants.service';
 
 @Controller('v1/tenants')
 @UseGuards(ApiKeyGuard)
-@RequireAnyScope('admin')
+@RequireScopes('admin')
 export class TenantsController {
   constructor(private readonly tenants: TenantsService) {}
 
@@ -25,7 +25,7 @@ export class TenantsController {
   }
 
   @Get(':id')
-  @RequireAnyScope('admin', 'keys:manage')
+  @RequireScopes('admin', 'keys:manage')
   get(@CurrentPrincipal() principal: RequestPrincipal, @Param('id') id: string) {
     return this.tenants.get(principal, pathIdOrNotFound(id, 'tenant'));
   }

@@ -7,8 +7,7 @@ import { fetchPage, type ListPage, listPage } from '../common/pagination';
 import { unixSeconds } from '../common/request-parsing';
 import { KeyStateOutbox } from '../key-state/key-state-outbox.service';
 import { ApiKey } from '../keys/api-key.entity';
-import type { Actor } from '../principal/auth.guard';
-import { isPlatformAdmin, type RequestPrincipal } from '../principal/principal';
+import { type Actor, isPlatformAdmin, type RequestPrincipal } from '../principal/principal';
 import type { CreateTenantBody, UpdateTenantBody } from './tenant.schemas';
 import { Tenant } from './tenant.entity';
 
