@@ -3,8 +3,9 @@
  * - docker-compose.yml is valid against the official Compose Specification schema (vendored in
  *   deploy/docker/schema/, see its README), both as written and after interpolation with
  *   .env.example;
- * - it runs every process of deploy/services.json with the right image, entry, port,
- *   healthcheck, migrations and start-up ordering;
+ * - it runs every process of deploy/services.json with the right image, entry, ports (HTTP and
+ *   gRPC), healthcheck, migrations and start-up ordering, and points every container's
+ *   <NAME>_GRPC_URL at the gRPC port of that service;
  * - deploy/docker/nginx.conf routes exactly deploy/routes.json;
  * - the Dockerfile is multi-stage and non-root, and its helper scripts behave.
  */
@@ -24,6 +25,7 @@ const read = (path: string) => readFileSync(join(repoRoot, path), 'utf8');
 interface ServiceEntry {
   name: string;
   port?: number;
+  grpcPort?: number;
   worker?: boolean;
   entry: string;
   migrate?: string;
@@ -36,6 +38,9 @@ interface Route {
 const services: ServiceEntry[] = JSON.parse(read('deploy/services.json')).services;
 const routes: Route[] = JSON.parse(read('deploy/routes.json')).routes;
 const httpServices = services.filter((s) => !s.worker);
+const grpcServices = services.filter((s) => s.grpcPort);
+/** As deploy/local/vs.mjs names it: training-worker -> TRAINING_WORKER. */
+const envName = (name: string) => name.toUpperCase().replace(/-/g, '_');
 
 // Compose resolves YAML merge keys (`<<: *anchor`), a YAML 1.1 feature: enable it explicitly.
 const composeSource = read('docker-compose.yml');
@@ -157,8 +162,44 @@ describe('docker-compose.yml', () => {
       expect(svc.environment.PORT).toBeUndefined();
     } else {
       expect(svc.environment.PORT).toBe(entry.port);
-      expect(svc.expose).toEqual([String(entry.port)]);
+      expect(svc.expose).toEqual([entry.port, entry.grpcPort].filter(Boolean).map(String));
     }
+    // GRPC_PORT only where the service serves gRPC; the shared GRPC_HOST listens on all interfaces.
+    expect(svc.environment.GRPC_PORT).toBe(entry.grpcPort);
+    expect(svc.environment.GRPC_HOST).toBe('0.0.0.0');
+  });
+
+  it('points <NAME>_GRPC_URL of every container at the gRPC port of services.json', () => {
+    // The two the services read: AUTH_GRPC_URL (key guard's Verify), RATELIMIT_GRPC_URL (router's Check).
+    expect(grpcServices.map((s) => `${envName(s.name)}_GRPC_URL`)).toEqual(
+      expect.arrayContaining(['AUTH_GRPC_URL', 'RATELIMIT_GRPC_URL']),
+    );
+    const expected = Object.fromEntries(grpcServices.map((s) => [`${envName(s.name)}_GRPC_URL`, `${s.name}:${s.grpcPort}`]));
+    const containers = Object.entries(compose.services).filter(([name]) =>
+      name === 'kafka-init' || name.startsWith('migrate-') || services.some((s) => s.name === name),
+    );
+    expect(containers.length).toBe(services.length + services.filter((s) => s.migrate).length + 1);
+    for (const [name, svc] of containers) {
+      const grpcUrls = Object.fromEntries(Object.entries(svc.environment).filter(([key]) => key.endsWith('_GRPC_URL')));
+      expect({ name, grpcUrls }).toEqual({ name, grpcUrls: expected });
+    }
+    // Each target is a compose service that exposes that port to the network.
+    for (const s of grpcServices) expect(compose.services[s.name].expose).toContain(String(s.grpcPort));
+  });
+
+  it('starts the router after auth and ratelimit are healthy (Verify and Check on its hot path)', () => {
+    const dependsOn = compose.services.router.depends_on;
+    for (const target of grpcServices) {
+      expect(dependsOn[target.name]).toEqual({ condition: 'service_healthy' });
+    }
+    // Compose refuses a dependency cycle, which the schema cannot see: none in the graph.
+    const cycles: string[] = [];
+    const visit = (name: string, path: string[]) => {
+      if (path.includes(name)) return void cycles.push([...path, name].join(' -> '));
+      for (const next of Object.keys(compose.services[name]?.depends_on ?? {})) visit(next, [...path, name]);
+    };
+    for (const name of Object.keys(compose.services)) visit(name, []);
+    expect(cycles).toEqual([]);
   });
 
   it.each(services.map((s) => [s.name, s] as const))(

@@ -2,6 +2,7 @@
 Everything one component needs: Deployment, and when it applies Service, HorizontalPodAutoscaler,
 PodDisruptionBudget and ServiceMonitor. Args: root, name (deploy/services.json name), values
 (its block in values.yaml), worker (true for a process without an HTTP server).
+A component whose block sets `grpcPort` also serves gRPC on it (GRPC_PORT, port named `grpc`).
 The per-component files (auth.yaml, router.yaml, ...) only call this.
 */}}
 {{- define "vectorstack.component" -}}
@@ -87,6 +88,10 @@ spec:
             {{- else }}
             - name: PORT
               value: {{ $v.port | quote }}
+            {{- with $v.grpcPort }}
+            - name: GRPC_PORT
+              value: {{ . | quote }}
+            {{- end }}
             {{- end }}
             {{- include "vectorstack.secretEnv" (dict "root" $root "secretName" (include "vectorstack.secretName" $root)) | nindent 12 }}
             {{- with $v.env }}
@@ -104,6 +109,11 @@ spec:
             - name: http
               containerPort: {{ $v.port }}
               protocol: TCP
+            {{- with $v.grpcPort }}
+            - name: grpc
+              containerPort: {{ . }}
+              protocol: TCP
+            {{- end }}
           startupProbe:
             httpGet: { path: /healthz, port: http }
             {{- toYaml $v.startupProbe | nindent 12 }}
@@ -147,6 +157,13 @@ spec:
       port: {{ $v.port }}
       targetPort: http
       protocol: TCP
+    {{- with $v.grpcPort }}
+    # gRPC (HTTP/2): clients keep long-lived connections, see `grpcPort` in values.yaml.
+    - name: grpc
+      port: {{ . }}
+      targetPort: grpc
+      protocol: TCP
+    {{- end }}
 {{- end }}
 {{- if $v.autoscaling.enabled }}
 ---

@@ -135,10 +135,12 @@ so with a chart-created Secret they get their own hook-scoped copy.
 {{- define "vectorstack.sharedEnv" -}}
 NODE_ENV: production
 HOST: "0.0.0.0"
+GRPC_HOST: "0.0.0.0"
 LOG_LEVEL: {{ .Values.config.logLevel | quote }}
 KAFKA_BROKERS: {{ .Values.kafka.brokers | quote }}
 TRUSTED_PROXIES: {{ .Values.config.trustedProxies | quote }}
 OBJECT_STORE_DIR: {{ .Values.objectStore.dir | quote }}
+{{- include "vectorstack.grpcUrls" . }}
 OTEL_TRACES_EXPORTER: {{ .Values.config.otel.tracesExporter | quote }}
 {{- with .Values.config.otel.endpoint }}
 OTEL_EXPORTER_OTLP_ENDPOINT: {{ . | quote }}
@@ -148,6 +150,21 @@ OTEL_RESOURCE_ATTRIBUTES: {{ . | quote }}
 {{- end }}
 {{- range $name, $value := .Values.config.extraEnv }}
 {{ $name }}: {{ $value | toString | quote }}
+{{- end }}
+{{- end -}}
+
+{{/*
+<NAME>_GRPC_URL (AUTH_GRPC_URL, RATELIMIT_GRPC_URL) of every enabled component with a grpcPort:
+its in-cluster Service, <component full name>:<grpcPort>, as deploy/local/vs.mjs sets them.
+A URL set in config.extraEnv wins (e.g. auth disabled here and run elsewhere).
+*/}}
+{{- define "vectorstack.grpcUrls" -}}
+{{- range $name := list "auth" "ratelimit" "router" "data" "training" "inference" "metering" }}
+{{- $v := index $.Values $name }}
+{{- $key := printf "%s_GRPC_URL" ($name | upper | replace "-" "_") }}
+{{- if and $v.enabled $v.grpcPort (not (hasKey (default dict $.Values.config.extraEnv) $key)) }}
+{{ $key }}: {{ printf "%s:%v" (include "vectorstack.componentName" (dict "root" $ "name" $name)) $v.grpcPort | quote }}
+{{- end }}
 {{- end }}
 {{- end -}}
 

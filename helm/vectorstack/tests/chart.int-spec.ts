@@ -19,11 +19,14 @@ const ciValues = join(chartDir, 'ci', 'test-values.yaml');
 const RELEASE = 'vs';
 const fullName = `${RELEASE}-vectorstack`;
 
-interface ServiceEntry { name: string; port?: number; worker?: boolean; entry: string; migrate?: string }
+interface ServiceEntry { name: string; port?: number; grpcPort?: number; worker?: boolean; entry: string; migrate?: string }
 const readJson = (path: string) => JSON.parse(readFileSync(join(repoRoot, path), 'utf8'));
 const services: ServiceEntry[] = readJson('deploy/services.json').services;
 const routes: Array<{ prefix: string; service: string }> = readJson('deploy/routes.json').routes;
 const httpServices = services.filter((s) => !s.worker);
+const grpcServices = services.filter((s) => s.grpcPort);
+/** As deploy/local/vs.mjs names it: training-worker -> TRAINING_WORKER. */
+const envName = (name: string) => name.toUpperCase().replace(/-/g, '_');
 const valuesKey = (name: string) => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 type Manifest = { apiVersion: string; kind: string; metadata: { name: string; annotations?: Record<string, string> }; [k: string]: any };
@@ -181,13 +184,53 @@ describe('rendered chart', () => {
       expect(env.HEALTH_FILE).toMatch(/^\/tmp\//);
     } else {
       expect(env.PORT).toBe(String(entry.port));
-      expect(container.ports).toEqual([{ name: 'http', containerPort: entry.port, protocol: 'TCP' }]);
+      const grpc = entry.grpcPort ? [{ name: 'grpc', port: entry.grpcPort }] : [];
+      expect(container.ports).toEqual(
+        [{ name: 'http', port: entry.port }, ...grpc].map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
+      );
       expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
       expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
       const service = find(docs, 'Service', `${fullName}-${name}`);
-      expect(service?.spec.ports).toEqual([{ name: 'http', port: entry.port, targetPort: 'http', protocol: 'TCP' }]);
+      expect(service?.spec.ports).toEqual(
+        [{ name: 'http', port: entry.port }, ...grpc].map((p) => ({ ...p, targetPort: p.name, protocol: 'TCP' })),
+      );
       expect(service?.spec.selector).toEqual(deployment!.spec.selector.matchLabels);
     }
+    expect(env.GRPC_PORT).toBe(entry.grpcPort ? String(entry.grpcPort) : undefined);
+  });
+
+  it('points <NAME>_GRPC_URL (shared ConfigMap) at the gRPC port of each Service, as services.json says', () => {
+    // The two the services read: AUTH_GRPC_URL (key guard's Verify), RATELIMIT_GRPC_URL (router's Check).
+    expect(grpcServices.map((s) => `${envName(s.name)}_GRPC_URL`)).toEqual(
+      expect.arrayContaining(['AUTH_GRPC_URL', 'RATELIMIT_GRPC_URL']),
+    );
+    const grpcUrls = (list: Manifest[]) =>
+      Object.fromEntries(
+        Object.entries(find(list, 'ConfigMap', `${fullName}-config`)!.data as Record<string, string>).filter(([key]) =>
+          key.endsWith('_GRPC_URL'),
+        ),
+      );
+    const expected = Object.fromEntries(grpcServices.map((s) => [`${envName(s.name)}_GRPC_URL`, `${fullName}-${s.name}:${s.grpcPort}`]));
+    expect(grpcUrls(docs)).toEqual(expected);
+    expect(find(docs, 'ConfigMap', `${fullName}-config`)!.data.GRPC_HOST).toBe('0.0.0.0');
+    // Each URL names a rendered Service with a `grpc` port of that number.
+    for (const s of grpcServices) {
+      const service = find(docs, 'Service', `${fullName}-${s.name}`)!;
+      expect(service.spec.ports).toContainEqual(expect.objectContaining({ name: 'grpc', port: s.grpcPort }));
+    }
+    // Hook Jobs get the shared environment too (no ConfigMap yet): the same values.
+    const topicsEnv = find(docs, 'Job', `${fullName}-kafka-topics`)!.spec.template.spec.containers[0].env;
+    expect(topicsEnv).toEqual(expect.arrayContaining(Object.entries(expected).map(([name, value]) => ({ name, value }))));
+
+    // A disabled component's URL is not generated (its Service does not exist); config.extraEnv
+    // supplies it (run elsewhere), and wins over a generated one.
+    const external = manifests(
+      template({ auth: { enabled: false }, config: { extraEnv: { AUTH_GRPC_URL: 'auth.identity:50051', RATELIMIT_GRPC_URL: 'rl:7000' } } }),
+    );
+    expect(grpcUrls(external)).toEqual({ AUTH_GRPC_URL: 'auth.identity:50051', RATELIMIT_GRPC_URL: 'rl:7000' });
+    expect(grpcUrls(manifests(template({ auth: { enabled: false } })))).toEqual({
+      RATELIMIT_GRPC_URL: expected.RATELIMIT_GRPC_URL,
+    });
   });
 
   it('runs every pod non-root with a read-only root filesystem and a writable /tmp', () => {

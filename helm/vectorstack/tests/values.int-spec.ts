@@ -1,6 +1,7 @@
 /**
  * values.yaml against the platform's own tables and the chart's schema — no Helm needed:
- * ingress paths = deploy/routes.json, component ports and migrations = deploy/services.json,
+ * ingress paths = deploy/routes.json, component ports (HTTP and gRPC) and migrations =
+ * deploy/services.json,
  * values.yaml valid against values.schema.json, every key documented with `## @param`.
  */
 import { readFileSync } from 'node:fs';
@@ -12,7 +13,7 @@ const repoRoot = join(__dirname, '..', '..', '..');
 const chartDir = join(repoRoot, 'helm', 'vectorstack');
 const read = (path: string) => readFileSync(path, 'utf8');
 
-const services: Array<{ name: string; port?: number; worker?: boolean; migrate?: string }> = JSON.parse(
+const services: Array<{ name: string; port?: number; grpcPort?: number; worker?: boolean; migrate?: string }> = JSON.parse(
   read(join(repoRoot, 'deploy/services.json')),
 ).services;
 const routes: Array<{ prefix: string; service: string }> = JSON.parse(read(join(repoRoot, 'deploy/routes.json'))).routes;
@@ -29,11 +30,13 @@ describe('helm/vectorstack/values.yaml', () => {
     expect(values.ingress.paths).toEqual(routes.map((r) => ({ path: r.prefix, service: r.service })));
   });
 
-  it.each(services.map((s) => [s.name, s] as const))('%s has a block whose port matches services.json', (name, entry) => {
+  it.each(services.map((s) => [s.name, s] as const))('%s has a block whose ports match services.json', (name, entry) => {
     const block = values[valuesKey(name)];
     expect(block).toBeDefined();
     expect(block.enabled).toBe(true);
     expect(block.port).toBe(entry.worker ? null : entry.port);
+    // Blocks merge auth's (`<<: *component`): one without gRPC must say `grpcPort: null`.
+    expect(block.grpcPort).toBe(entry.grpcPort ?? null);
   });
 
   it('runs migrations for exactly the services with a "migrate" entry', () => {
@@ -56,6 +59,9 @@ describe('helm/vectorstack/values.yaml', () => {
     const badRoute = structuredClone(values);
     badRoute.ingress.paths.push({ path: '/v1/x', service: 'nope' });
     expect(validate(badRoute)).toBe(false);
+    const badGrpcPort = structuredClone(values);
+    badGrpcPort.auth.grpcPort = '50051';
+    expect(validate(badGrpcPort)).toBe(false);
   });
 
   it('documents every setting with `## @param` (on the key or an enclosing block)', () => {
