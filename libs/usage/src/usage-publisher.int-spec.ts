@@ -1,0 +1,108 @@
+import { fromBinary } from '@bufbuild/protobuf';
+import { Topics, UsageRecordedSchema, UsageSource } from '@vectorstack/contracts';
+import { ensureTopics, KafkaConnection, KafkaProducer, newTestRunId, testTopic } from '@vectorstack/kafka';
+import { createLogger } from '@vectorstack/observability';
+import { createTestSchema, testInfra } from '@vectorstack/testing';
+import { Kafka, logLevel } from 'kafkajs';
+import { DataSource } from 'typeorm';
+import { UsagePublisher } from './usage-publisher';
+import { PostgresUsageSpool, usageSpoolTableSql } from './usage-spool';
+
+jest.setTimeout(60_000);
+const logger = createLogger('usage-it', 'silent');
+
+describe('UsagePublisher on real Kafka and Postgres', () => {
+  const runId = newTestRunId();
+  const topic = { ...testTopic(Topics.usageRecorded, runId), partitions: 2 };
+  const brokers = testInfra.kafkaBrokers();
+  let connection: KafkaConnection;
+  let producer: KafkaProducer;
+  let dataSource: DataSource;
+  let drop: () => Promise<void>;
+  let spool: PostgresUsageSpool;
+  const received = new Map<string, number>();
+  let stopConsumer: () => Promise<void>;
+
+  beforeAll(async () => {
+    connection = new KafkaConnection({ clientId: `usage-it-${runId}`, brokers });
+    producer = new KafkaProducer(connection);
+    await ensureTopics(brokers, [topic], { connection });
+    const schema = await createTestSchema('usage');
+    drop = schema.drop;
+    dataSource = new DataSource({ type: 'postgres', url: testInfra.databaseUrl() });
+    await dataSource.initialize();
+    await dataSource.query(`CREATE SCHEMA ${schema.schema}`);
+    for (const sql of usageSpoolTableSql(schema.schema)) await dataSource.query(sql);
+    spool = new PostgresUsageSpool(dataSource, schema.schema);
+
+    const kafka = new Kafka({ clientId: `usage-it-consumer-${runId}`, brokers, logLevel: logLevel.NOTHING });
+    const consumer = kafka.consumer({ groupId: `usage-it-${runId}` });
+    await consumer.connect();
+    await consumer.subscribe({ topic: topic.name, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const event = fromBinary(UsageRecordedSchema, message.value as Buffer);
+        received.set(event.eventId, (received.get(event.eventId) ?? 0) + 1);
+      },
+    });
+    stopConsumer = () => consumer.disconnect();
+  });
+
+  afterAll(async () => {
+    await stopConsumer();
+    await producer.disconnect();
+    await connection.close();
+    await dataSource.destroy();
+    await drop();
+  });
+
+  async function until(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 30_000) {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await condition())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  const usage = (i: number) => ({
+    requestId: `req-${runId}-${i}`,
+    source: UsageSource.ROUTER,
+    tenantId: `tenant-${i % 3}`,
+    keyId: 'key-1',
+    model: 'm',
+    promptTokens: 10n,
+    completionTokens: BigInt(i),
+    totalTokens: BigInt(10 + i),
+  });
+
+  it('delivers every recorded event to the topic exactly once, without the caller waiting', async () => {
+    const publisher = new UsagePublisher(producer, spool, logger, { topic });
+    publisher.start();
+    // record() is synchronous: it returns the event (with its id) before anything is sent.
+    const ids = Array.from({ length: 1_200 }, (_, i) => publisher.record(usage(i)).eventId);
+    expect(received.size).toBe(0);
+    await until('all events', () => ids.every((id) => received.has(id)));
+    await publisher.stop();
+    expect(ids.map((id) => received.get(id))).toEqual(ids.map(() => 1));
+    expect(await spool.depth()).toBe(0);
+  });
+
+  it('spools what Kafka does not take and delivers it once Kafka answers again', async () => {
+    const deadConnection = new KafkaConnection({ clientId: `usage-dead-${runId}`, brokers: ['127.0.0.1:1'], kafkaConfig: { connectionTimeout: 200, retry: { retries: 0 } } });
+    const deadProducer = new KafkaProducer(deadConnection);
+    const cut = new UsagePublisher(deadProducer, spool, logger, { topic, sendTimeoutMs: 500 });
+    const ids = Array.from({ length: 50 }, (_, i) => cut.record(usage(10_000 + i)).eventId);
+    await until('the batch in the spool', async () => (await spool.depth()) === 50);
+    await cut.stop();
+    await deadConnection.close().catch(() => undefined);
+    expect(ids.some((id) => received.has(id))).toBe(false);
+
+    // Kafka "returns": a publisher with a working producer drains the spool.
+    const healed = new UsagePublisher(producer, spool, logger, { topic, drainIntervalMs: 100 });
+    healed.start();
+    await until('spooled events on the topic', () => ids.every((id) => received.has(id)));
+    await healed.stop();
+    expect(await spool.depth()).toBe(0);
+    expect(ids.map((id) => received.get(id))).toEqual(ids.map(() => 1));
+  });
+});

@@ -1,0 +1,154 @@
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
+import { Topics, UsageRecordedSchema, type TopicSpec, type UsageRecorded } from '@vectorstack/contracts';
+import { uuidv7, type KafkaProducer } from '@vectorstack/kafka';
+import type { Logger } from 'pino';
+import { Counter, Gauge } from 'prom-client';
+import type { PostgresUsageSpool } from './usage-spool';
+
+export interface UsagePublisherOptions {
+  /** Events per Kafka request. */
+  batchSize?: number;
+  /** How long an event may wait for companions before its batch is sent. */
+  lingerMs?: number;
+  /** How long a send may take before its batch goes to the spool instead. */
+  sendTimeoutMs?: number;
+  /** How often the spool is drained while it holds events. */
+  drainIntervalMs?: number;
+  /** Events kept in memory when neither Kafka nor the spool takes them; beyond it the oldest are dropped (and counted). */
+  maxBuffered?: number;
+  /** The usage topic (tests pass a per-run copy). */
+  topic?: TopicSpec<typeof UsageRecordedSchema>;
+}
+
+const published = new Counter({ name: 'vectorstack_usage_events_published_total', help: 'Usage events acknowledged by Kafka.', labelNames: ['path'] as const });
+const spooled = new Counter({ name: 'vectorstack_usage_events_spooled_total', help: 'Usage events written to the durable spool because Kafka did not take them.' });
+const dropped = new Counter({ name: 'vectorstack_usage_events_dropped_total', help: 'Usage events lost: neither Kafka nor the spool took them and the memory buffer was full.' });
+const buffered = new Gauge({ name: 'vectorstack_usage_events_buffered', help: 'Usage events waiting in memory.' });
+
+function timeout(ms: number): Promise<never> {
+  return new Promise((_, reject) => setTimeout(() => reject(new Error(`Kafka send took longer than ${ms} ms`)), ms).unref());
+}
+
+/**
+ * Publishes usage events off the request path: `record` only buffers; batches go to Kafka every
+ * few milliseconds. When Kafka does not acknowledge in time the batch is written to a Postgres
+ * spool and drained when Kafka is back. Every event carries its id from the start, so a batch
+ * that reaches Kafka late *and* from the spool is deduplicated downstream (metering keys on it).
+ */
+export class UsagePublisher {
+  private readonly buffer: UsageRecorded[] = [];
+  private flushTimer?: NodeJS.Timeout;
+  private flushing?: Promise<void>;
+  private drainTimer?: NodeJS.Timeout;
+  private draining = false;
+  private readonly options: Required<UsagePublisherOptions>;
+
+  constructor(
+    private readonly producer: KafkaProducer,
+    private readonly spool: PostgresUsageSpool,
+    private readonly logger: Logger,
+    options: UsagePublisherOptions = {},
+  ) {
+    this.options = { batchSize: 500, lingerMs: 20, sendTimeoutMs: 2_000, drainIntervalMs: 1_000, maxBuffered: 200_000, topic: Topics.usageRecorded, ...options };
+  }
+
+  start(): void {
+    this.drainTimer = setInterval(() => void this.drainSpool(), this.options.drainIntervalMs);
+    this.drainTimer.unref();
+  }
+
+  /** Queues one event (its id is assigned here) and returns it; never waits on Kafka. */
+  record(init: MessageInitShape<typeof UsageRecordedSchema>): UsageRecorded {
+    const event = create(UsageRecordedSchema, init);
+    if (!event.eventId) event.eventId = uuidv7();
+    if (this.buffer.length >= this.options.maxBuffered) {
+      this.buffer.shift();
+      dropped.inc();
+      this.logger.error('usage buffer full: dropped the oldest event');
+    }
+    this.buffer.push(event);
+    buffered.set(this.buffer.length);
+    if (this.buffer.length >= this.options.batchSize) this.flushSoon(0);
+    else this.flushSoon(this.options.lingerMs);
+    return event;
+  }
+
+  private flushSoon(delayMs: number): void {
+    if (this.flushing) return;
+    if (this.flushTimer && delayMs > 0) return;
+    clearTimeout(this.flushTimer);
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      this.flushing = this.flushAll().finally(() => {
+        this.flushing = undefined;
+        if (this.buffer.length > 0) this.flushSoon(this.options.lingerMs);
+      });
+    }, delayMs);
+  }
+
+  private async flushAll(): Promise<void> {
+    while (this.buffer.length > 0) {
+      const batch = this.buffer.splice(0, this.options.batchSize);
+      buffered.set(this.buffer.length);
+      if (!(await this.deliver(batch))) return;
+    }
+  }
+
+  /** Kafka, else the spool, else back into memory. False when the batch went back to memory. */
+  private async deliver(batch: UsageRecorded[]): Promise<boolean> {
+    try {
+      await Promise.race([this.send(batch), timeout(this.options.sendTimeoutMs)]);
+      published.inc({ path: 'direct' }, batch.length);
+      return true;
+    } catch (sendError) {
+      try {
+        await this.spool.add(batch);
+        spooled.inc(batch.length);
+        this.logger.warn({ err: sendError, events: batch.length }, 'Kafka did not take usage events; spooled them');
+        return true;
+      } catch (spoolError) {
+        this.logger.error({ err: spoolError }, 'usage spool unavailable; keeping events in memory');
+        this.buffer.unshift(...batch);
+        buffered.set(this.buffer.length);
+        return false;
+      }
+    }
+  }
+
+  private async send(batch: UsageRecorded[]): Promise<void> {
+    await this.producer.sendBatch(
+      this.options.topic,
+      batch.map((event) => ({ key: event.tenantId, message: event })),
+    );
+  }
+
+  /**
+   * Moves spooled events to Kafka, oldest first, until the spool is empty or Kafka fails. Runs
+   * on every replica (rows are locked), so a replica that died with a full spool is drained too.
+   */
+  async drainSpool(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (;;) {
+        const sent = await this.spool.drain(this.options.batchSize, async (events) => {
+          await this.send(events);
+          published.inc({ path: 'spool' }, events.length);
+        });
+        if (sent === 0) break;
+      }
+    } catch (error) {
+      this.logger.warn({ err: error }, 'usage spool drain failed; will retry');
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /** Sends (or spools) everything buffered; called on shutdown. */
+  async stop(): Promise<void> {
+    clearInterval(this.drainTimer);
+    clearTimeout(this.flushTimer);
+    await this.flushing;
+    await this.flushAll();
+  }
+}
