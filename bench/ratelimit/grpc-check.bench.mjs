@@ -1,0 +1,71 @@
+// gRPC Check on loopback against the running ratelimit service (Redis behind it): sequential
+// latency, throughput with 64 calls in flight, and Redis round trips per check (EVALSHA/EVAL
+// calls Redis counted, INFO commandstats delta). Target (issue 4): p99 under 1 ms.
+// Run: npm start && node bench/ratelimit/grpc-check.bench.mjs
+import { createRequire } from 'node:module';
+import { randomUUID } from 'node:crypto';
+import { summarise, verdict, writeResults, round } from '../lib/stats.mjs';
+import { platformEnv } from '../lib/platform.mjs';
+
+const require = createRequire(import.meta.url);
+const { RateLimitService, Tier } = require('@vectorstack/contracts');
+const { createGrpcClient } = require('@vectorstack/grpc');
+const Redis = require('ioredis');
+
+const SEQUENTIAL = Number(process.env.BENCH_ITERATIONS ?? 5_000);
+const CONCURRENT_TOTAL = Number(process.env.BENCH_CONCURRENT_TOTAL ?? 20_000);
+const CONCURRENCY = 64;
+const env = platformEnv();
+const client = createGrpcClient(RateLimitService, env.RATELIMIT_GRPC_URL, { deadlineMs: 5_000 });
+const redis = new Redis(env.REDIS_URL);
+
+// Enterprise keys (1,000/min): spread over many keys so the bench measures checks, not denials.
+const keys = Array.from({ length: 1_000 }, () => randomUUID());
+let sequence = 0;
+const check = () => client.check({ tenantId: 'bench', keyId: keys[sequence % keys.length], tier: Tier.ENTERPRISE, requestId: `b-${sequence++}`, requestCost: 1, tokenEstimate: 50n });
+
+async function scriptCalls() {
+  const info = await redis.info('commandstats');
+  return [...info.matchAll(/cmdstat_(evalsha|eval):calls=(\d+)/g)].reduce((sum, match) => sum + Number(match[2]), 0);
+}
+
+for (let i = 0; i < 1_000; i++) await check();
+
+const before = await scriptCalls();
+const samples = new Array(SEQUENTIAL);
+let denied = 0;
+for (let i = 0; i < SEQUENTIAL; i++) {
+  const started = process.hrtime.bigint();
+  const response = await check();
+  samples[i] = process.hrtime.bigint() - started;
+  if (!response.allowed) denied += 1;
+}
+const roundTrips = ((await scriptCalls()) - before) / SEQUENTIAL;
+const sequential = summarise(samples);
+
+const started = performance.now();
+let issued = 0;
+await Promise.all(
+  Array.from({ length: CONCURRENCY }, async () => {
+    while (issued < CONCURRENT_TOTAL) {
+      issued += 1;
+      await check();
+    }
+  }),
+);
+const perSecond = Math.round(CONCURRENT_TOTAL / ((performance.now() - started) / 1000));
+client.close();
+redis.disconnect();
+
+console.log(`gRPC Check over loopback to ${env.RATELIMIT_GRPC_URL}`);
+console.log(`sequential (${SEQUENTIAL} calls, ${denied} denied):`, sequential);
+console.log(`Redis script calls per check: ${round(roundTrips, 3)} (other clients' calls during the run included)`);
+console.log(`throughput at concurrency ${CONCURRENCY}: ${perSecond} checks/s (one client process)`);
+writeResults('ratelimit-grpc-check', {
+  address: env.RATELIMIT_GRPC_URL,
+  sequential,
+  redis_round_trips_per_check: round(roundTrips, 3),
+  concurrency: CONCURRENCY,
+  checks_per_second: perSecond,
+  target: verdict('Check p99', round(sequential.p99_us / 1000, 3), 1, 'ms'),
+});
