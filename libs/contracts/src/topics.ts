@@ -2,6 +2,7 @@ import type { DescMessage } from '@bufbuild/protobuf';
 import { ApiKeyStateSchema } from './gen/vectorstack/auth/v1/api_key_state_pb';
 import { DatasetEventSchema } from './gen/vectorstack/data/v1/dataset_event_pb';
 import { ModelRegisteredSchema } from './gen/vectorstack/inference/v1/model_registered_pb';
+import { ModelCatalogEntrySchema } from './gen/vectorstack/router/v1/model_catalog_pb';
 import { TrainingJobEventSchema } from './gen/vectorstack/training/v1/training_job_event_pb';
 import { UsageRecordedSchema } from './gen/vectorstack/usage/v1/usage_recorded_pb';
 
@@ -64,6 +65,14 @@ export const Topics = {
   modelRegistered: topic({
     name: 'vectorstack.inference.model-registered.v1',
     schema: ModelRegisteredSchema,
+    partitions: 3,
+    cleanupPolicy: 'compact',
+    keyedBy: 'model id',
+  }),
+  /** The router's model catalog: full entries, a tombstone when one is deleted. */
+  modelCatalog: topic({
+    name: 'vectorstack.router.model-catalog.v1',
+    schema: ModelCatalogEntrySchema,
     partitions: 3,
     cleanupPolicy: 'compact',
     keyedBy: 'model id',

@@ -1,0 +1,105 @@
+import { Readable } from 'node:stream';
+import type { UpstreamBody } from '../http/upstream-http';
+import { type ChatCompletion, type ChatCompletionChunk, type ChatCompletionRequest, UpstreamError } from '../types';
+import { chunksFromCompletion, nonStreamingBody, streamingBody } from './openai-compatible.adapter';
+import { openAIStreamItems, type StreamAccounting } from './openai-stream';
+
+const request: ChatCompletionRequest = { model: 'catalog-name', messages: [{ role: 'user', content: 'Hello there' }], temperature: 0.5 };
+
+describe('request bodies', () => {
+  it('non-streaming: the upstream model, no stream fields', () => {
+    expect(nonStreamingBody(request, 'llama3')).toEqual({ ...request, model: 'llama3' });
+    expect(nonStreamingBody({ ...request, stream: false, stream_options: { include_usage: true } }, 'llama3')).toEqual({ ...request, model: 'llama3' });
+  });
+
+  it('streaming: always asks for usage, keeping other stream options', () => {
+    expect(streamingBody(request, 'llama3')).toEqual({ ...request, model: 'llama3', stream: true, stream_options: { include_usage: true } });
+    expect(streamingBody({ ...request, stream: true, stream_options: { include_usage: false } }, 'llama3').stream_options).toEqual({ include_usage: true });
+  });
+
+  it('does not modify the caller’s request', () => {
+    const copy = structuredClone(request);
+    streamingBody(request, 'x');
+    nonStreamingBody(request, 'x');
+    expect(request).toEqual(copy);
+  });
+});
+
+describe('chunksFromCompletion', () => {
+  it('replays a JSON completion as role+content, finish and usage chunks', () => {
+    const completion: ChatCompletion = {
+      id: 'c1',
+      object: 'chat.completion',
+      created: 1,
+      model: 'm',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'Hi!' }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 2, completion_tokens: 1, total_tokens: 3 },
+    };
+    expect(chunksFromCompletion(completion).map((chunk) => ({ choices: chunk.choices, usage: chunk.usage }))).toEqual([
+      { choices: [{ index: 0, delta: { role: 'assistant', content: 'Hi!' }, finish_reason: null }], usage: undefined },
+      { choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage: undefined },
+      { choices: [], usage: { prompt_tokens: 2, completion_tokens: 1, total_tokens: 3 } },
+    ]);
+  });
+});
+
+describe('openAIStreamItems', () => {
+  const accounting: StreamAccounting<ChatCompletionChunk> = {
+    outputCharacters: (chunk) => chunk.choices.reduce((sum, choice) => sum + (typeof choice.delta.content === 'string' ? choice.delta.content.length : 0), 0),
+    usageItem: (last, chars) => ({ ...last, choices: [], usage: { prompt_tokens: 1, completion_tokens: Math.ceil(chars / 4), total_tokens: 1 + Math.ceil(chars / 4) } }),
+  };
+  const chunk = (content: string | null, finish: string | null = null) =>
+    `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: content === null ? {} : { content }, finish_reason: finish }] })}\n\n`;
+
+  function body(pieces: Array<string | Error>): UpstreamBody {
+    async function* source() {
+      for (const piece of pieces) {
+        if (piece instanceof Error) throw piece;
+        yield Buffer.from(piece);
+      }
+    }
+    return Readable.from(source()) as unknown as UpstreamBody;
+  }
+
+  async function collect(pieces: Array<string | Error>) {
+    const items: ChatCompletionChunk[] = [];
+    try {
+      for await (const item of openAIStreamItems(body(pieces), new AbortController().signal, accounting)) items.push(item);
+    } catch (error) {
+      return { items, error: error as UpstreamError };
+    }
+    return { items, error: undefined };
+  }
+
+  it('parses chunks split anywhere and stops at [DONE]', async () => {
+    const text = chunk('Hello') + chunk(' world') + chunk(null, 'stop') + 'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":2,"completion_tokens":2,"total_tokens":4}}\n\ndata: [DONE]\n\n';
+    const { items, error } = await collect([text.slice(0, 17), text.slice(17, 180), text.slice(180)]);
+    expect(error).toBeUndefined();
+    expect(items.map((item) => item.choices[0]?.delta.content ?? item.usage)).toEqual(['Hello', ' world', undefined, { prompt_tokens: 2, completion_tokens: 2, total_tokens: 4 }]);
+  });
+
+  it('adds an estimated usage chunk when the upstream sent none', async () => {
+    const { items } = await collect([chunk('12345678') + chunk(null, 'stop') + 'data: [DONE]\n\n']);
+    expect(items[items.length - 1]).toMatchObject({ choices: [], usage: { completion_tokens: 2 } });
+  });
+
+  it('throws a classified error for an error object in the stream', async () => {
+    const { items, error } = await collect([chunk('Hel'), 'data: {"error":{"message":"overloaded","type":"server_error"}}\n\n']);
+    expect(items).toHaveLength(1);
+    expect(error).toBeInstanceOf(UpstreamError);
+    expect(error?.kind).toBe('server_error');
+  });
+
+  it('throws protocol for malformed data and for a stream that ends without [DONE] or a finish_reason', async () => {
+    expect((await collect([chunk('a'), 'data: {oops\n\n'])).error?.kind).toBe('protocol');
+    expect((await collect([chunk('a')])).error?.kind).toBe('protocol');
+    expect((await collect([chunk('a'), chunk(null, 'length')])).error).toBeUndefined();
+  });
+
+  it('throws connect when the connection drops mid-stream', async () => {
+    const dropped = Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' });
+    const { items, error } = await collect([chunk('a'), dropped]);
+    expect(items).toHaveLength(1);
+    expect(error?.kind).toBe('connect');
+  });
+});

@@ -1,0 +1,92 @@
+import { streamFailure, transportFailure } from '../http/upstream-errors';
+import type { UpstreamBody } from '../http/upstream-http';
+import { SseParser, type SseEvent } from '../sse/sse-parser';
+import { type FinishReason, UpstreamError, type Usage } from '../types';
+
+/** What the stream reader needs to know of a chat chunk or a legacy completion chunk. */
+export interface StreamItem {
+  choices: Array<{ finish_reason: FinishReason }>;
+  usage?: Usage | null;
+}
+
+export interface StreamAccounting<T extends StreamItem> {
+  /** Characters of generated output in one item (for the usage estimate when the upstream sends none). */
+  outputCharacters(item: T): number;
+  /** The closing usage item (empty choices) built from the last item seen and an estimate. */
+  usageItem(last: T, outputCharacters: number): T;
+}
+
+function parseItem<T extends StreamItem>(event: SseEvent): T {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(event.data);
+  } catch (error) {
+    throw new UpstreamError('protocol', `Upstream sent a malformed stream event: ${event.data.slice(0, 200)}`, { cause: error });
+  }
+  if (typeof parsed !== 'object' || parsed === null) {
+    throw new UpstreamError('protocol', `Upstream sent a stream event that is not an object: ${event.data.slice(0, 200)}`);
+  }
+  const record = parsed as { error?: unknown; choices?: unknown };
+  if (event.event === 'error' || record.error !== undefined) throw streamFailure(parsed);
+  if (!Array.isArray(record.choices)) {
+    throw new UpstreamError('protocol', `Upstream sent a stream event without choices: ${event.data.slice(0, 200)}`);
+  }
+  return parsed as T;
+}
+
+/**
+ * OpenAI-format SSE (`data: {chunk}` … `data: [DONE]`) → parsed chunks, as they arrive.
+ *
+ * Throws UpstreamError from the iteration on a dropped connection ('connect'), a gap longer than
+ * the body timeout ('timeout'), an abort ('aborted'), an error object in the stream
+ * ('server_error' / 'rate_limited' / 'client_error' by its type) and malformed data or a stream
+ * that ends before `[DONE]` without any finish_reason ('protocol'). Reading stops at `[DONE]` but
+ * the body is drained to its end so the keep-alive connection goes back to the pool; a consumer
+ * that stops early (client gone) destroys the body, which closes the upstream connection.
+ *
+ * If the upstream sent no usage although it was asked to, a last estimated usage item is added
+ * so that streamed calls are always metered.
+ */
+export async function* openAIStreamItems<T extends StreamItem>(
+  body: UpstreamBody,
+  signal: AbortSignal,
+  accounting: StreamAccounting<T>,
+): AsyncGenerator<T, void, undefined> {
+  const parser = new SseParser();
+  let done = false;
+  let finished = false;
+  let usageSeen = false;
+  let outputCharacters = 0;
+  let last: T | undefined;
+  const take = (event: SseEvent): T | undefined => {
+    if (done) return undefined;
+    if (event.data === '[DONE]') {
+      done = true;
+      return undefined;
+    }
+    const item = parseItem<T>(event);
+    if (item.usage) usageSeen = true;
+    for (const choice of item.choices) if (choice.finish_reason) finished = true;
+    outputCharacters += accounting.outputCharacters(item);
+    last = item;
+    return item;
+  };
+  try {
+    for await (const bytes of body) {
+      for (const event of parser.push(bytes as Buffer)) {
+        const item = take(event);
+        if (item !== undefined) yield item;
+      }
+    }
+    for (const event of parser.end()) {
+      const item = take(event);
+      if (item !== undefined) yield item;
+    }
+  } catch (error) {
+    throw transportFailure(error, signal);
+  } finally {
+    if (!body.readableEnded) body.destroy();
+  }
+  if (!done && !finished) throw new UpstreamError('protocol', 'The upstream stream ended before [DONE] and before any finish_reason');
+  if (!usageSeen && last !== undefined) yield accounting.usageItem(last, outputCharacters);
+}
