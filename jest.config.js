@@ -1,7 +1,7 @@
-// One Jest run, three projects: unit specs beside the code, integration specs
-// beside the code that need real Postgres/Redis/Kafka, and end-to-end suites
-// that drive the running platform. `npm test` (tools/test.mjs) provides the
-// infrastructure and the environment (DATABASE_URL, REDIS_URL, KAFKA_BROKERS, ...).
+// Four projects: unit specs beside the code, integration specs beside the code that need
+// real Postgres/Redis/Kafka, end-to-end suites that drive the running platform, and chaos
+// suites that break shared infrastructure (tools/test.mjs runs those alone, after the rest).
+// `npm test` provides the infrastructure and the environment (DATABASE_URL, REDIS_URL, ...).
 const { readFileSync } = require('node:fs');
 
 const swcrc = JSON.parse(readFileSync(`${__dirname}/.swcrc`, 'utf8'));
@@ -31,6 +31,12 @@ module.exports = {
       ...shared,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+    },
+    // Suites that break shared infrastructure on purpose (e.g. stop Kafka): run alone, last.
+    {
+      ...shared,
+      displayName: 'chaos',
+      testMatch: ['<rootDir>/test/chaos/**/*.chaos-spec.ts'],
     },
   ],
 };

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const vs = join(root, 'deploy/local/vs.mjs');
 const resultsFile = join(root, '.state/test-results.json');
+const chaosResultsFile = join(root, '.state/test-results-chaos.json');
 
 function run(command, args, options = {}) {
   const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', ...options });
@@ -26,9 +27,9 @@ function platformEnv() {
   return JSON.parse(result.stdout);
 }
 
-function summarise() {
-  if (!existsSync(resultsFile)) return { passed: 0, failed: 1, skipped: 0 };
-  const report = JSON.parse(readFileSync(resultsFile, 'utf8'));
+function summarise(file) {
+  if (!existsSync(file)) return { passed: 0, failed: 1, skipped: 0 };
+  const report = JSON.parse(readFileSync(file, 'utf8'));
   // A suite that failed to load counts as a failure even though it ran no test.
   const brokenSuites = report.testResults.filter((suite) => suite.status === 'failed' && suite.assertionResults.length === 0).length;
   return {
@@ -42,13 +43,21 @@ let exitCode = 1;
 let platformUp = false;
 try {
   rmSync(resultsFile, { force: true });
+  rmSync(chaosResultsFile, { force: true });
   platformUp = run(process.execPath, [vs, 'up']) === 0;
   if (platformUp) {
     const env = { ...process.env, ...platformEnv(), NODE_ENV: 'test' };
     mkdirSync(dirname(resultsFile), { recursive: true });
     const jest = join(root, 'node_modules/jest/bin/jest.js');
-    const jestArgs = ['--ci', '--maxWorkers=2', '--json', `--outputFile=${resultsFile}`, ...process.argv.slice(2)];
+    const extra = process.argv.slice(2);
+    // Without arguments: every suite, then the chaos suites alone (they stop shared infrastructure).
+    const projects = extra.length === 0 ? ['--selectProjects', 'unit', 'integration', 'e2e'] : [];
+    const jestArgs = ['--ci', '--maxWorkers=2', '--json', `--outputFile=${resultsFile}`, ...projects, ...extra];
     exitCode = run(process.execPath, [jest, ...jestArgs], { env });
+    if (extra.length === 0) {
+      const chaos = run(process.execPath, [jest, '--ci', '--runInBand', '--json', `--outputFile=${chaosResultsFile}`, '--selectProjects', 'chaos'], { env });
+      if (exitCode === 0) exitCode = chaos;
+    }
   } else {
     console.error('The platform did not come up; see the messages above (and `npm run logs -- <component>`).');
   }
@@ -56,6 +65,8 @@ try {
   // In CI nothing may outlive the run; locally the platform stays up for the next run.
   if (process.env.CI === 'true' && process.env.VS_KEEP_RUNNING !== 'true') run(process.execPath, [vs, 'down']);
 }
-const { passed, failed, skipped } = summarise();
+const main = summarise(resultsFile);
+const chaos = existsSync(chaosResultsFile) ? summarise(chaosResultsFile) : { passed: 0, failed: 0, skipped: 0 };
+const [passed, failed, skipped] = [main.passed + chaos.passed, main.failed + chaos.failed, main.skipped + chaos.skipped];
 console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(exitCode === 0 && failed === 0 ? 0 : 1);

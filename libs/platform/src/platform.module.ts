@@ -56,8 +56,10 @@ export class PlatformModule {
           logger: createLogger(definition.name, config.LOG_LEVEL).child({ context: 'Kafka' }),
         }),
       );
-      inject.push(KafkaConnection);
-      builders.push((connection) => kafkaProbe(connection as KafkaConnection, config.READINESS_TIMEOUT_MS));
+      if (!definition.readinessIgnores?.includes('kafka')) {
+        inject.push(KafkaConnection);
+        builders.push((connection) => kafkaProbe(connection as KafkaConnection, config.READINESS_TIMEOUT_MS));
+      }
     }
     if (definition.grpc) {
       imports.push(
@@ -79,7 +81,7 @@ export class PlatformModule {
         }),
       );
     }
-    const redisUrl = definition.redis ? required(config.REDIS_URL, 'REDIS_URL') : undefined;
+    const redisUrl = definition.redis && !definition.readinessIgnores?.includes('redis') ? required(config.REDIS_URL, 'REDIS_URL') : undefined;
 
     const probes: Provider<ReadinessProbe[]> = {
       provide: READINESS_PROBES,

@@ -31,6 +31,11 @@ export interface ServiceDefinition {
   readonly postgres?: { readonly schema: string; readonly migrations: Constructor[]; readonly entities?: Constructor[] };
   readonly redis?: boolean;
   readonly kafka?: boolean;
+  /**
+   * Dependencies whose outage must not take the service out of rotation: the router serves
+   * requests while Kafka is away (usage events wait in a spool), so Kafka does not gate its /readyz.
+   */
+  readonly readinessIgnores?: ReadonlyArray<'kafka' | 'redis'>;
   /** Serves gRPC on GRPC_PORT (handlers register with GrpcServer). */
   readonly grpc?: boolean;
   /**

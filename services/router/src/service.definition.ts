@@ -6,5 +6,8 @@ export const ROUTER_SERVICE: ServiceDefinition = {
   name: 'router',
   postgres: { schema: 'router', migrations, entities },
   kafka: true,
+  // Kafka is off the request path (usage events are spooled while it is away): an outage must
+  // not take every router replica out of rotation.
+  readinessIgnores: ['kafka'],
   apiKeyGuard: true,
 };
