@@ -1003,21 +1003,24 @@ function servicePid(svc) {
   return isAlive(pid, marker) ? { pid, marker } : null;
 }
 
-/** Newest mtime under the service's dist and every lib's dist: a rebuild moves it forward. */
+/**
+ * A digest of the built code a service runs (its dist and every lib's dist, by content): a
+ * rebuild that changes anything changes it; a rebuild that writes the same bytes does not.
+ */
 function buildStamp(svc) {
-  let newest = 0;
+  const hash = createHash('sha1');
   const walk = (dir) => {
     let entries;
-    try { entries = readdirSync(dir, { withFileTypes: true }); } catch { return; }
+    try { entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name)); } catch { return; }
     for (const e of entries) {
       const p = join(dir, e.name);
       if (e.isDirectory()) walk(p);
-      else newest = Math.max(newest, statSync(p).mtimeMs);
+      else if (!e.name.endsWith('.map')) hash.update(p).update(readFileSync(p));
     }
   };
   walk(dirname(svc.entry));
-  for (const lib of readdirSync(join(REPO, 'libs'))) walk(join(REPO, 'libs', lib, 'dist'));
-  return String(Math.floor(newest));
+  for (const lib of readdirSync(join(REPO, 'libs')).sort()) walk(join(REPO, 'libs', lib, 'dist'));
+  return hash.digest('hex');
 }
 const buildFile = (svc) => join(P.run, `${svc.name}.build`);
 

@@ -1,94 +1,32 @@
-import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
-import type { ApiKeyState, TopicSpec } from '@vectorstack/contracts';
-import type { KafkaConnection, KafkaConsumerRunner, KafkaLogger, RunningConsumer } from '@vectorstack/kafka';
 import type { GenMessage } from '@bufbuild/protobuf/codegenv2';
+import type { ApiKeyState, TopicSpec } from '@vectorstack/contracts';
+import { CompactedTopicFollower, type KafkaConnection, type KafkaConsumerRunner, type KafkaLogger } from '@vectorstack/kafka';
 import type { KeyStateCache } from './key-state-cache';
 
 /**
- * Keeps a KeyStateCache in step with the compacted key-state topic: reads it from the
- * beginning under a consumer group of its own (every replica must see every key), then
- * follows it. `caughtUp` resolves once every partition was read up to where it ended
- * when the follower started, so a replica does not serve before it knows the keys.
+ * Keeps a KeyStateCache in step with the compacted key-state topic (every replica reads it
+ * whole, then follows it); `caughtUp` resolves once it was read up to where it ended at start,
+ * so a replica does not serve before it knows the keys.
  */
-export class KeyStateFollower {
-  private consumer?: RunningConsumer;
-  private readonly endOffsets = new Map<number, bigint>();
-  private resolveCaughtUp!: () => void;
-  readonly caughtUp: Promise<void> = new Promise((resolve) => (this.resolveCaughtUp = resolve));
-  private isCaughtUp = false;
-  private groupId = '';
-  private poll?: NodeJS.Timeout;
-
+export class KeyStateFollower extends CompactedTopicFollower<GenMessage<ApiKeyState>> {
   constructor(
-    private readonly cache: KeyStateCache,
-    private readonly connection: KafkaConnection,
-    private readonly runner: KafkaConsumerRunner,
-    private readonly topic: TopicSpec<GenMessage<ApiKeyState>>,
-    private readonly serviceName: string,
-    private readonly logger?: KafkaLogger,
-  ) {}
-
-  get ready(): boolean {
-    return this.isCaughtUp;
-  }
-
-  async start(): Promise<void> {
-    const admin = await this.connection.getAdmin();
-    for (const { partition, high } of await admin.fetchTopicOffsets(this.topic.name)) {
-      if (BigInt(high) > 0n) this.endOffsets.set(partition, BigInt(high));
-    }
-    this.checkCaughtUp();
-    // One group per replica and start: each must read the whole topic, none shares partitions.
-    this.groupId = `vectorstack-${this.serviceName}-key-cache-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-    this.consumer = await this.runner.runConsumer({
-      groupId: this.groupId,
-      topicSpec: this.topic,
-      fromBeginning: true,
-      maxWaitTimeMs: 100,
-      handleEach: async (record) => {
-        if (record.message) this.cache.apply(record.message);
-        else if (record.key) this.cache.remove(record.key);
-        const end = this.endOffsets.get(record.partition);
-        if (end !== undefined && BigInt(record.offset) + 1n >= end) this.endOffsets.delete(record.partition);
-        this.checkCaughtUp();
-      },
+    cache: KeyStateCache,
+    connection: KafkaConnection,
+    runner: KafkaConsumerRunner,
+    topic: TopicSpec<GenMessage<ApiKeyState>>,
+    serviceName: string,
+    logger?: KafkaLogger,
+  ) {
+    super({
+      connection,
+      runner,
+      topic,
+      logger,
+      groupIdPrefix: `vectorstack-${serviceName}-key-cache`,
+      label: 'key cache',
+      caughtUpFields: () => ({ keys: cache.size }),
+      onValue: (state) => cache.apply(state),
+      onTombstone: (keyId) => cache.remove(keyId),
     });
-    if (!this.isCaughtUp) this.pollCommittedOffsets();
-  }
-
-  /**
-   * Compaction may have removed the record just below a partition's end (an expired
-   * tombstone), so "saw the last record" can be unreachable; the group's committed
-   * position reaching the end says the same thing.
-   */
-  private pollCommittedOffsets(): void {
-    this.poll = setTimeout(async () => {
-      try {
-        const admin = await this.connection.getAdmin();
-        const [committed] = await admin.fetchOffsets({ groupId: this.groupId, topics: [this.topic.name] });
-        for (const { partition, offset } of committed?.partitions ?? []) {
-          const end = this.endOffsets.get(partition);
-          if (end !== undefined && offset !== '-1' && BigInt(offset) >= end) this.endOffsets.delete(partition);
-        }
-        this.checkCaughtUp();
-      } catch (error) {
-        this.logger?.warn({ err: error instanceof Error ? error.message : String(error) }, 'key cache offset poll failed');
-      }
-      if (!this.isCaughtUp && this.poll) this.pollCommittedOffsets();
-    }, 500);
-  }
-
-  private checkCaughtUp(): void {
-    if (this.isCaughtUp || this.endOffsets.size > 0) return;
-    this.isCaughtUp = true;
-    this.logger?.info({ keys: this.cache.size, topic: this.topic.name }, 'key cache caught up');
-    this.resolveCaughtUp();
-  }
-
-  async stop(): Promise<void> {
-    clearTimeout(this.poll);
-    this.poll = undefined;
-    await this.consumer?.stop();
   }
 }

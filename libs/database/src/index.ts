@@ -1,3 +1,4 @@
 export { assertSchemaName, createServiceDataSource, runServiceMigrations, type ServiceDatabaseOptions } from './data-source';
 export { DatabaseModule, postgresProbe } from './database.module';
 export { runMigrateCommand } from './migrate-command';
+export { OutboxRelay, type OutboxRelayOptions, type OutboxRow } from './outbox-relay';

@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
 import { Topics } from '@vectorstack/contracts';
 import { ConfigResourceTypes } from 'kafkajs';
+import { FixtureProcess } from '@vectorstack/testing';
 import { ensureTopics } from './admin';
 import { KafkaConnection } from './kafka-connection';
-import { FixtureProcess } from './testing/spawn-ts';
 import { kafkaBrokersForTests } from './testing/test-env';
 import { newTestRunId, testTopic } from './topic-names';
 

@@ -2,13 +2,13 @@ import { resolve } from 'node:path';
 import { create, fromBinary, toBinary, type DescMessage, type MessageInitShape } from '@bufbuild/protobuf';
 import { deadLetterTopicName, Topics, type TopicSpec, type UsageRecorded, type UsageRecordedSchema } from '@vectorstack/contracts';
 import { Partitioners } from 'kafkajs';
+import { FixtureProcess } from '@vectorstack/testing';
 import { ensureTopics } from './admin';
 import { KafkaConsumerRunner, type ConsumedRecord, type RunConsumerOptions, type RunningConsumer } from './consumer';
 import { KafkaHeaders } from './headers';
 import { KafkaConnection } from './kafka-connection';
 import { KafkaProducer } from './producer';
 import { collectRecords } from './testing/collect-records';
-import { FixtureProcess } from './testing/spawn-ts';
 import { kafkaBrokersForTests, waitUntil } from './testing/test-env';
 import { newTestRunId, testTopic } from './topic-names';
 

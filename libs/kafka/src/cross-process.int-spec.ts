@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Topics } from '@vectorstack/contracts';
+import { FixtureProcess } from '@vectorstack/testing';
 import { ensureTopics } from './admin';
-import { FixtureProcess } from './testing/spawn-ts';
 import { kafkaBrokersForTests } from './testing/test-env';
 import { newTestRunId, testTopic } from './topic-names';
 import { parseTraceparent } from './trace-context';

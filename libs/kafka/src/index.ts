@@ -14,6 +14,7 @@ export {
   type RunConsumerOptions,
   type RunningConsumer,
 } from './consumer';
+export { CompactedTopicFollower, type CompactedTopicFollowerOptions } from './compacted-topic-follower';
 export {
   ensureTopics,
   planTopics,

@@ -6,10 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import type Redis from 'ioredis';
-import { testInfra } from '@vectorstack/testing';
+import { FixtureProcess, testInfra } from '@vectorstack/testing';
 import { RateLimitKeys } from './keys';
 import { PlanStore } from './plan-store';
-import { TsProcess } from './testing/spawn-ts';
 import { adminRedis, deleteKeysUnder, testKeyPrefix } from './testing/redis';
 
 const PROCESSES = 4;
@@ -19,7 +18,7 @@ const ATTEMPTS_PER_LANE = 5; // 4 × 16 × 5 = 320 attempts against a limit of 1
 describe('one key hammered by several processes', () => {
   const prefix = testKeyPrefix('xproc');
   let admin: Redis;
-  const children: TsProcess[] = [];
+  const children: FixtureProcess[] = [];
 
   beforeAll(() => {
     admin = adminRedis();
@@ -39,7 +38,7 @@ describe('one key hammered by several processes', () => {
 
     for (let i = 0; i < PROCESSES; i++) {
       children.push(
-        new TsProcess(resolve(__dirname, 'testing/fixtures/hammer.fixture.ts'), {
+        new FixtureProcess(resolve(__dirname, 'testing/fixtures/hammer.fixture.ts'), {
           REDIS_URL: testInfra.redisUrl(),
           KEY_PREFIX: prefix,
           KEY_ID: keyId,

@@ -1,7 +1,7 @@
 /** gRPC Check of the running ratelimit service: exact admission across separately started caller processes. */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { RateLimitService, Tier, Window } from '@vectorstack/contracts';
+import { RateLimitService, SettleOutcome, Tier, Window } from '@vectorstack/contracts';
 import { createGrpcClient, GrpcStatus, type GrpcClient } from '@vectorstack/grpc';
 import { adminKey, call, createKey, createTenant, REPO_ROOT, requireEnv, uniqueSuffix } from '@vectorstack/testing';
 
@@ -23,6 +23,18 @@ describe('RateLimitService.Check over gRPC', () => {
     expect(rpm).toMatchObject({ limit: 60n, remaining: 59n });
     const tpm = response.windows.find((w) => w.window === Window.TOKENS_PER_MINUTE);
     expect(tpm?.remaining).toBe((tpm?.limit ?? 0n) - 100n);
+  });
+
+  it('settles a request at once: the actual tokens replace the reservation, and a second settle changes nothing', async () => {
+    const keyId = `k-${uniqueSuffix()}`;
+    const requestId = `r-${uniqueSuffix()}`;
+    const tpm = (response: { windows: Array<{ window: Window; remaining: bigint; limit: bigint }> }) => response.windows.find((w) => w.window === Window.TOKENS_PER_MINUTE);
+    const first = await client.check({ tenantId: 't', keyId, tier: Tier.PRO, requestId, requestCost: 1, tokenEstimate: 1_000n });
+    expect(tpm(first)?.remaining).toBe((tpm(first)?.limit ?? 0n) - 1_000n);
+    expect(await client.settle({ tenantId: 't', keyId, requestId, actualTokens: 120n })).toMatchObject({ outcome: SettleOutcome.SETTLED, reservedTokens: 1_000n, chargedTokens: 120n });
+    expect((await client.settle({ tenantId: 't', keyId, requestId, actualTokens: 120n })).outcome).toBe(SettleOutcome.ALREADY_SETTLED);
+    const next = await client.check({ tenantId: 't', keyId, tier: Tier.PRO, requestId: `r-${uniqueSuffix()}`, requestCost: 1, tokenEstimate: 0n });
+    expect(tpm(next)?.remaining).toBe((tpm(next)?.limit ?? 0n) - 120n);
   });
 
   it('rejects a request without ids as INVALID_ARGUMENT', async () => {

@@ -133,7 +133,10 @@ export class GatewayService {
     };
   }
 
-  /** Publishes the usage event (buffered: never delays the response) and records metrics. */
+  /**
+   * Ends an admitted request: publishes its usage event (buffered: never delays the response),
+   * settles its rate-limit reservation, and records metrics.
+   */
   record(
     call: GatewayCall,
     outcome: {
@@ -167,6 +170,7 @@ export class GatewayService {
       occurredAt: { seconds: BigInt(Math.floor(Date.now() / 1000)), nanos: (Date.now() % 1000) * 1_000_000 },
       endpoint: call.endpoint,
     });
+    this.rateLimits.settle(call.principal, call.requestId, outcome.status < 400 || outcome.usage ? usage.total_tokens : 0);
     const model = outcome.served?.entry.id ?? outcome.model;
     const system = deployment?.provider ?? 'none';
     gatewayRequests.inc({ endpoint: call.endpoint, model, outcome: outcome.status < 400 ? 'ok' : String(outcome.status) });

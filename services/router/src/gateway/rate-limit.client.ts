@@ -6,7 +6,7 @@ import { ApiError } from '@vectorstack/http';
 import { rateLimitExceeded, rateLimitResultFromProto, type RateLimitResult } from '@vectorstack/ratelimit';
 
 /**
- * The router's side of `ratelimit.v1.Check`: one call per request with the token reservation;
+ * The router's side of `ratelimit.v1.Check` and `Settle`: one Check per request with the token reservation;
  * a denial becomes the 429 (or the limiter's fail-closed 503). If the ratelimit service itself
  * cannot be reached, enterprise keys pass (their plans fail open) and others get 503: the same
  * policy the limiter applies when its Redis is down.
@@ -43,6 +43,16 @@ export class RateLimitClient {
     }
     if (!result.allowed) throw rateLimitExceeded(result);
     return result;
+  }
+
+  /**
+   * Ends an admitted request off the response path: frees its concurrency slot and settles its
+   * tokens now. If this call is lost, the usage event settles it when it arrives over Kafka.
+   */
+  settle(principal: AuthenticatedPrincipal, requestId: string, actualTokens: number): void {
+    this.client
+      .settle({ tenantId: principal.tenantId, keyId: principal.keyId, requestId, actualTokens: BigInt(Math.max(0, Math.round(actualTokens))) })
+      .catch((error: unknown) => this.logger.debug(`settle ${requestId} failed (the usage event will settle it): ${String(error)}`));
   }
 
   close(): void {

@@ -1,54 +1,14 @@
-// Test support for the router's integration specs: talks to the running platform through the
-// ingress. (A few lines like the auth service's helper; a service never imports another service.)
+// Test support for the router's integration specs: the platform client of @vectorstack/testing
+// (through the ingress) plus the catalog helpers and separately started router processes.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT, requireEnv, uniqueSuffix } from '@vectorstack/testing';
+import { adminKey, call, createKey as createPlatformKey, freePort, REPO_ROOT, sleep, uniqueSuffix } from '@vectorstack/testing';
 
-export const baseUrl = () => requireEnv('VECTORSTACK_BASE_URL');
-export const adminKey = () => readFileSync(requireEnv('VECTORSTACK_ADMIN_KEY_FILE'), 'utf8').trim();
-
-export interface ApiResponse<T = Record<string, any>> {
-  status: number;
-  body: T;
-}
-
-/** One JSON request through the base URL (nginx), authenticated with `key` when given. */
-export async function call<T = Record<string, any>>(
-  method: string,
-  path: string,
-  options: { key?: string; body?: unknown; rawBody?: string; url?: string } = {},
-): Promise<ApiResponse<T>> {
-  const headers: Record<string, string> = {};
-  if (options.key) headers.authorization = `Bearer ${options.key}`;
-  let body: string | undefined;
-  if (options.rawBody !== undefined) body = options.rawBody;
-  else if (options.body !== undefined) body = JSON.stringify(options.body);
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${options.url ?? baseUrl()}${path}`, { method, headers, body });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
-}
-
-export async function createTenant(name = `router-it-${uniqueSuffix()}`): Promise<{ id: string; name: string }> {
-  const res = await call('POST', '/v1/tenants', { key: adminKey(), body: { name } });
-  if (res.status !== 201) throw new Error(`create tenant: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body as { id: string; name: string };
-}
+export { adminKey, baseUrl, call, createTenant, expectOpenAIError, sleep, type ApiResponse } from '@vectorstack/testing';
 
 /** A key of `tenantId` (pro, chat unless told otherwise); returns its secret. */
 export async function createKey(tenantId: string, fields: Record<string, unknown> = {}): Promise<string> {
-  const res = await call('POST', '/v1/keys', { key: adminKey(), body: { name: 'router-it', tier: 'pro', scopes: ['chat'], tenant_id: tenantId, ...fields } });
-  if (res.status !== 201) throw new Error(`create key: ${res.status} ${JSON.stringify(res.body)}`);
-  return (res.body as { key: string }).key;
-}
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-export function expectOpenAIError(res: ApiResponse, status: number, type: string, code: string, param: string | null = null): void {
-  expect({ status: res.status, type: res.body?.error?.type, code: res.body?.error?.code, param: res.body?.error?.param }).toEqual({ status, type, code, param });
-  expect(typeof res.body.error.message).toBe('string');
+  return (await createPlatformKey(tenantId, { name: 'router-it', scopes: ['chat'], ...fields })).key;
 }
 
 /** A valid catalog entry body with a unique id; tests override what they are about. */
@@ -97,17 +57,6 @@ export function platformEnv(): Record<string, string> {
   return JSON.parse(result.stdout) as Record<string, string>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
 export interface RouterProcess {
   readonly url: string;
   readonly child: ChildProcess;
@@ -120,7 +69,9 @@ export interface RouterProcess {
 
 /**
  * Starts `node services/router/dist/main.js` (the build `vs.mjs up` made) on a free port with the
- * platform's environment plus `env`. Call `ready()` to wait for it to listen.
+ * platform's environment plus `env`. Call `ready()` to wait for it to listen. Unlike
+ * `startServiceProcess` it does not wait, and keeps stderr and the exit code apart: the seed-file
+ * specs assert how a process refusing its configuration ends.
  */
 export async function startRouterProcess(env: Record<string, string> = {}): Promise<RouterProcess> {
   const port = await freePort();

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file vectorstack/ratelimit/v1/ratelimit_service.proto.
  */
 export const file_vectorstack_ratelimit_v1_ratelimit_service: GenFile = /*@__PURE__*/
-  fileDesc("CjB2ZWN0b3JzdGFjay9yYXRlbGltaXQvdjEvcmF0ZWxpbWl0X3NlcnZpY2UucHJvdG8SGHZlY3RvcnN0YWNrLnJhdGVsaW1pdC52MSKeAQoMQ2hlY2tSZXF1ZXN0EhEKCXRlbmFudF9pZBgBIAEoCRIOCgZrZXlfaWQYAiABKAkSKQoEdGllchgDIAEoDjIbLnZlY3RvcnN0YWNrLmNvbW1vbi52MS5UaWVyEhIKCnJlcXVlc3RfaWQYBCABKAkSFAoMcmVxdWVzdF9jb3N0GAUgASgNEhYKDnRva2VuX2VzdGltYXRlGAYgASgEInsKC1dpbmRvd1N0YXRlEjAKBndpbmRvdxgBIAEoDjIgLnZlY3RvcnN0YWNrLnJhdGVsaW1pdC52MS5XaW5kb3cSDQoFbGltaXQYAiABKAQSEQoJcmVtYWluaW5nGAMgASgEEhgKEHJlc2V0X2F0X3VuaXhfbXMYBCABKAMiugEKDUNoZWNrUmVzcG9uc2USDwoHYWxsb3dlZBgBIAEoCBIzCglkZW5pZWRfYnkYAiABKA4yIC52ZWN0b3JzdGFjay5yYXRlbGltaXQudjEuV2luZG93EhYKDnJldHJ5X2FmdGVyX21zGAMgASgNEjYKB3dpbmRvd3MYBCADKAsyJS52ZWN0b3JzdGFjay5yYXRlbGltaXQudjEuV2luZG93U3RhdGUSEwoLZmFpbGVkX29wZW4YBSABKAgq1AEKBldpbmRvdxIWChJXSU5ET1dfVU5TUEVDSUZJRUQQABIeChpXSU5ET1dfUkVRVUVTVFNfUEVSX01JTlVURRABEhwKGFdJTkRPV19SRVFVRVNUU19QRVJfSE9VUhACEhsKF1dJTkRPV19SRVFVRVNUU19QRVJfREFZEAMSHAoYV0lORE9XX1RPS0VOU19QRVJfTUlOVVRFEAQSGQoVV0lORE9XX1RPS0VOU19QRVJfREFZEAUSHgoaV0lORE9XX0NPTkNVUlJFTlRfUkVRVUVTVFMQBjJsChBSYXRlTGltaXRTZXJ2aWNlElgKBUNoZWNrEiYudmVjdG9yc3RhY2sucmF0ZWxpbWl0LnYxLkNoZWNrUmVxdWVzdBonLnZlY3RvcnN0YWNrLnJhdGVsaW1pdC52MS5DaGVja1Jlc3BvbnNlYgZwcm90bzM", [file_vectorstack_common_v1_tier]);
+  fileDesc("CjB2ZWN0b3JzdGFjay9yYXRlbGltaXQvdjEvcmF0ZWxpbWl0X3NlcnZpY2UucHJvdG8SGHZlY3RvcnN0YWNrLnJhdGVsaW1pdC52MSKeAQoMQ2hlY2tSZXF1ZXN0EhEKCXRlbmFudF9pZBgBIAEoCRIOCgZrZXlfaWQYAiABKAkSKQoEdGllchgDIAEoDjIbLnZlY3RvcnN0YWNrLmNvbW1vbi52MS5UaWVyEhIKCnJlcXVlc3RfaWQYBCABKAkSFAoMcmVxdWVzdF9jb3N0GAUgASgNEhYKDnRva2VuX2VzdGltYXRlGAYgASgEInsKC1dpbmRvd1N0YXRlEjAKBndpbmRvdxgBIAEoDjIgLnZlY3RvcnN0YWNrLnJhdGVsaW1pdC52MS5XaW5kb3cSDQoFbGltaXQYAiABKAQSEQoJcmVtYWluaW5nGAMgASgEEhgKEHJlc2V0X2F0X3VuaXhfbXMYBCABKAMiugEKDUNoZWNrUmVzcG9uc2USDwoHYWxsb3dlZBgBIAEoCBIzCglkZW5pZWRfYnkYAiABKA4yIC52ZWN0b3JzdGFjay5yYXRlbGltaXQudjEuV2luZG93EhYKDnJldHJ5X2FmdGVyX21zGAMgASgNEjYKB3dpbmRvd3MYBCADKAsyJS52ZWN0b3JzdGFjay5yYXRlbGltaXQudjEuV2luZG93U3RhdGUSEwoLZmFpbGVkX29wZW4YBSABKAgiXQoNU2V0dGxlUmVxdWVzdBIRCgl0ZW5hbnRfaWQYASABKAkSDgoGa2V5X2lkGAIgASgJEhIKCnJlcXVlc3RfaWQYAyABKAkSFQoNYWN0dWFsX3Rva2VucxgEIAEoBCJ7Cg5TZXR0bGVSZXNwb25zZRI4CgdvdXRjb21lGAEgASgOMicudmVjdG9yc3RhY2sucmF0ZWxpbWl0LnYxLlNldHRsZU91dGNvbWUSFwoPcmVzZXJ2ZWRfdG9rZW5zGAIgASgEEhYKDmNoYXJnZWRfdG9rZW5zGAMgASgEKtQBCgZXaW5kb3cSFgoSV0lORE9XX1VOU1BFQ0lGSUVEEAASHgoaV0lORE9XX1JFUVVFU1RTX1BFUl9NSU5VVEUQARIcChhXSU5ET1dfUkVRVUVTVFNfUEVSX0hPVVIQAhIbChdXSU5ET1dfUkVRVUVTVFNfUEVSX0RBWRADEhwKGFdJTkRPV19UT0tFTlNfUEVSX01JTlVURRAEEhkKFVdJTkRPV19UT0tFTlNfUEVSX0RBWRAFEh4KGldJTkRPV19DT05DVVJSRU5UX1JFUVVFU1RTEAYqkwEKDVNldHRsZU91dGNvbWUSHgoaU0VUVExFX09VVENPTUVfVU5TUEVDSUZJRUQQABIaChZTRVRUTEVfT1VUQ09NRV9TRVRUTEVEEAESIgoeU0VUVExFX09VVENPTUVfQUxSRUFEWV9TRVRUTEVEEAISIgoeU0VUVExFX09VVENPTUVfVU5LTk9XTl9SRVFVRVNUEAMyyQEKEFJhdGVMaW1pdFNlcnZpY2USWAoFQ2hlY2sSJi52ZWN0b3JzdGFjay5yYXRlbGltaXQudjEuQ2hlY2tSZXF1ZXN0GicudmVjdG9yc3RhY2sucmF0ZWxpbWl0LnYxLkNoZWNrUmVzcG9uc2USWwoGU2V0dGxlEicudmVjdG9yc3RhY2sucmF0ZWxpbWl0LnYxLlNldHRsZVJlcXVlc3QaKC52ZWN0b3JzdGFjay5yYXRlbGltaXQudjEuU2V0dGxlUmVzcG9uc2ViBnByb3RvMw", [file_vectorstack_common_v1_tier]);
 
 /**
  * @generated from message vectorstack.ratelimit.v1.CheckRequest
@@ -244,6 +244,118 @@ export const CheckResponseSchema: GenMessage<CheckResponse, {jsonType: CheckResp
   messageDesc(file_vectorstack_ratelimit_v1_ratelimit_service, 2);
 
 /**
+ * @generated from message vectorstack.ratelimit.v1.SettleRequest
+ */
+export type SettleRequest = Message<"vectorstack.ratelimit.v1.SettleRequest"> & {
+  /**
+   * @generated from field: string tenant_id = 1;
+   */
+  tenantId: string;
+
+  /**
+   * @generated from field: string key_id = 2;
+   */
+  keyId: string;
+
+  /**
+   * The request id given to Check.
+   *
+   * @generated from field: string request_id = 3;
+   */
+  requestId: string;
+
+  /**
+   * Tokens the request actually used; 0 for a request that failed before using any.
+   *
+   * @generated from field: uint64 actual_tokens = 4;
+   */
+  actualTokens: bigint;
+};
+
+/**
+ * @generated from message vectorstack.ratelimit.v1.SettleRequest
+ */
+export type SettleRequestJson = {
+  /**
+   * @generated from field: string tenant_id = 1;
+   */
+  tenantId?: string;
+
+  /**
+   * @generated from field: string key_id = 2;
+   */
+  keyId?: string;
+
+  /**
+   * The request id given to Check.
+   *
+   * @generated from field: string request_id = 3;
+   */
+  requestId?: string;
+
+  /**
+   * Tokens the request actually used; 0 for a request that failed before using any.
+   *
+   * @generated from field: uint64 actual_tokens = 4;
+   */
+  actualTokens?: string;
+};
+
+/**
+ * Describes the message vectorstack.ratelimit.v1.SettleRequest.
+ * Use `create(SettleRequestSchema)` to create a new message.
+ */
+export const SettleRequestSchema: GenMessage<SettleRequest, {jsonType: SettleRequestJson}> = /*@__PURE__*/
+  messageDesc(file_vectorstack_ratelimit_v1_ratelimit_service, 3);
+
+/**
+ * @generated from message vectorstack.ratelimit.v1.SettleResponse
+ */
+export type SettleResponse = Message<"vectorstack.ratelimit.v1.SettleResponse"> & {
+  /**
+   * @generated from field: vectorstack.ratelimit.v1.SettleOutcome outcome = 1;
+   */
+  outcome: SettleOutcome;
+
+  /**
+   * @generated from field: uint64 reserved_tokens = 2;
+   */
+  reservedTokens: bigint;
+
+  /**
+   * @generated from field: uint64 charged_tokens = 3;
+   */
+  chargedTokens: bigint;
+};
+
+/**
+ * @generated from message vectorstack.ratelimit.v1.SettleResponse
+ */
+export type SettleResponseJson = {
+  /**
+   * @generated from field: vectorstack.ratelimit.v1.SettleOutcome outcome = 1;
+   */
+  outcome?: SettleOutcomeJson;
+
+  /**
+   * @generated from field: uint64 reserved_tokens = 2;
+   */
+  reservedTokens?: string;
+
+  /**
+   * @generated from field: uint64 charged_tokens = 3;
+   */
+  chargedTokens?: string;
+};
+
+/**
+ * Describes the message vectorstack.ratelimit.v1.SettleResponse.
+ * Use `create(SettleResponseSchema)` to create a new message.
+ */
+export const SettleResponseSchema: GenMessage<SettleResponse, {jsonType: SettleResponseJson}> = /*@__PURE__*/
+  messageDesc(file_vectorstack_ratelimit_v1_ratelimit_service, 4);
+
+/**
  * @generated from enum vectorstack.ratelimit.v1.Window
  */
 export enum Window {
@@ -295,6 +407,42 @@ export const WindowSchema: GenEnum<Window, WindowJson> = /*@__PURE__*/
   enumDesc(file_vectorstack_ratelimit_v1_ratelimit_service, 0);
 
 /**
+ * @generated from enum vectorstack.ratelimit.v1.SettleOutcome
+ */
+export enum SettleOutcome {
+  /**
+   * @generated from enum value: SETTLE_OUTCOME_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: SETTLE_OUTCOME_SETTLED = 1;
+   */
+  SETTLED = 1,
+
+  /**
+   * @generated from enum value: SETTLE_OUTCOME_ALREADY_SETTLED = 2;
+   */
+  ALREADY_SETTLED = 2,
+
+  /**
+   * @generated from enum value: SETTLE_OUTCOME_UNKNOWN_REQUEST = 3;
+   */
+  UNKNOWN_REQUEST = 3,
+}
+
+/**
+ * @generated from enum vectorstack.ratelimit.v1.SettleOutcome
+ */
+export type SettleOutcomeJson = "SETTLE_OUTCOME_UNSPECIFIED" | "SETTLE_OUTCOME_SETTLED" | "SETTLE_OUTCOME_ALREADY_SETTLED" | "SETTLE_OUTCOME_UNKNOWN_REQUEST";
+
+/**
+ * Describes the enum vectorstack.ratelimit.v1.SettleOutcome.
+ */
+export const SettleOutcomeSchema: GenEnum<SettleOutcome, SettleOutcomeJson> = /*@__PURE__*/
+  enumDesc(file_vectorstack_ratelimit_v1_ratelimit_service, 1);
+
+/**
  * RateLimitService admits or denies one request against every window of the
  * caller's plan in a single atomic step, reserving an estimate of its tokens.
  *
@@ -308,6 +456,18 @@ export const RateLimitService: GenService<{
     methodKind: "unary";
     input: typeof CheckRequestSchema;
     output: typeof CheckResponseSchema;
+  },
+  /**
+   * Settle ends an admitted request: frees its concurrency slot and replaces its token
+   * reservation with the actual count (0 returns all of it). Idempotent. The usage event on
+   * Kafka settles the same request again as a no-op, and is the backstop when this call is lost.
+   *
+   * @generated from rpc vectorstack.ratelimit.v1.RateLimitService.Settle
+   */
+  settle: {
+    methodKind: "unary";
+    input: typeof SettleRequestSchema;
+    output: typeof SettleResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_vectorstack_ratelimit_v1_ratelimit_service, 0);

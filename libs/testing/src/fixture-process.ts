@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { REPO_ROOT } from '@vectorstack/testing';
+import { REPO_ROOT } from './env';
 
-// Loaded with `node -e` in the child: compiles .ts on require with @swc/core (the compiler
-// Jest uses) and maps @vectorstack/<lib> to its sources, so a fixture runs from source with
-// no build step. (Same approach as libs/kafka's fixtures; a candidate for libs/testing.)
+// Loaded with `node -e` in the child: compiles .ts on require with @swc/core (already a
+// devDependency, the same compiler Jest uses) and maps @vectorstack/<lib> to its sources, so
+// fixtures run from source without a build step or an extra register package.
 const REGISTER_AND_RUN = `
 const Module = require('node:module');
 const fs = require('node:fs');
@@ -24,11 +24,12 @@ require.extensions['.ts'] = function (module, filename) {
 require(process.env.VS_FIXTURE);
 `;
 
-/** A TypeScript fixture in its own Node process, reporting JSON lines (`{"event": ...}`) on stdout. */
-export class TsProcess {
+/** A TypeScript fixture running in its own Node process, reporting JSON lines (`{"event": ...}`) on stdout. */
+export class FixtureProcess {
   readonly events: Array<Record<string, unknown>> = [];
   readonly exited: Promise<number | null>;
   private readonly child: ChildProcess;
+  private stdout = '';
   private stderr = '';
   private readonly waiters = new Set<() => void>();
 
@@ -41,6 +42,7 @@ export class TsProcess {
     let buffered = '';
     this.child.stdout?.on('data', (chunk: Buffer) => {
       buffered += chunk.toString('utf8');
+      this.stdout += chunk.toString('utf8');
       let newline: number;
       while ((newline = buffered.indexOf('\n')) >= 0) {
         const line = buffered.slice(0, newline).trim();
@@ -59,7 +61,7 @@ export class TsProcess {
   }
 
   /** The first event named `name` (rejects if the process exits first or the time runs out). */
-  waitFor(name: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
+  waitFor(name: string, timeoutMs = 20_000): Promise<Record<string, unknown>> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => finish(new Error(`fixture did not report "${name}" within ${timeoutMs} ms: ${this.stderr.slice(-2_000)}`)), timeoutMs);
       const finish = (error?: Error, event?: Record<string, unknown>): void => {
@@ -78,8 +80,16 @@ export class TsProcess {
     });
   }
 
-  kill(): Promise<number | null> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+  kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
     return this.exited;
+  }
+
+  get stdoutText(): string {
+    return this.stdout;
+  }
+
+  get stderrText(): string {
+    return this.stderr;
   }
 }

@@ -1,0 +1,133 @@
+import type { DataSource, EntityTarget } from 'typeorm';
+
+/** What every outbox table has: a `bigint` id in write order and `published_at` (null until relayed). */
+export interface OutboxRow {
+  id: string;
+  publishedAt: Date | null;
+}
+
+export interface OutboxRelayOptions<Row extends OutboxRow> {
+  readonly dataSource: DataSource;
+  /** The outbox entity (columns `id`, `published_at`, plus whatever `publish` needs). */
+  readonly entity: EntityTarget<Row>;
+  /**
+   * Advisory lock held by a relay pass: one relay at a time across replicas, so the records of
+   * one key reach the topic in the order they were written.
+   */
+  readonly lockName: string;
+  /** Sends one batch in id order; the rows are marked published only once it resolved. */
+  readonly publish: (rows: readonly Row[]) => Promise<unknown>;
+  /** Names the relay in its warnings, e.g. "key-state relay". */
+  readonly name: string;
+  readonly logger: { warn(message: string): void };
+  /** Poll for rows written without a kick (another replica's, or a failed pass's); default 100 ms. */
+  readonly pollIntervalMs?: number;
+  /** Default 500. */
+  readonly batchSize?: number;
+  /** Published rows are kept this long (to see what was sent when), then deleted; default one hour. */
+  readonly publishedRetentionSeconds?: number;
+  /** Default 5 s. */
+  readonly pruneIntervalMs?: number;
+}
+
+/**
+ * The relay half of a transactional outbox: rows written in the transaction of a change are
+ * published in id order and marked, so a broker outage delays publication but loses nothing.
+ * The service keeps the domain part (what it writes, how a row becomes an event); this class
+ * runs the passes: a poll, `kick()` after a commit (coalescing with a pass in progress), one
+ * relay across replicas under an advisory lock, and pruning of long-published rows.
+ */
+export class OutboxRelay<Row extends OutboxRow> {
+  private readonly pollIntervalMs: number;
+  private readonly batchSize: number;
+  private readonly publishedRetentionSeconds: number;
+  private readonly pruneIntervalMs: number;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private rerun = false;
+  private stopped = false;
+  private lastPruneAt = 0;
+
+  constructor(private readonly options: OutboxRelayOptions<Row>) {
+    this.pollIntervalMs = options.pollIntervalMs ?? 100;
+    this.batchSize = options.batchSize ?? 500;
+    this.publishedRetentionSeconds = options.publishedRetentionSeconds ?? 3_600;
+    this.pruneIntervalMs = options.pruneIntervalMs ?? 5_000;
+  }
+
+  start(): void {
+    // The poll only starts a pass when none runs; kick() after a commit also queues one more.
+    this.timer = setInterval(() => {
+      if (!this.running) this.kick();
+    }, this.pollIntervalMs);
+    this.timer.unref();
+  }
+
+  /** Stops polling and waits for the pass in progress: call it while the database and the broker are still up. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  /** Publish now (called after a commit); coalesces with a relay pass already in progress. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.rerun = true;
+      return;
+    }
+    this.running = this.relayUntilDrained()
+      .catch((error: unknown) => this.options.logger.warn(`${this.options.name} failed, will retry: ${String(error)}`))
+      .finally(() => {
+        this.running = undefined;
+        if (this.rerun && !this.stopped) {
+          this.rerun = false;
+          this.kick();
+        }
+      });
+  }
+
+  private async relayUntilDrained(): Promise<void> {
+    while (!this.stopped && (await this.relayOnce()) === this.batchSize);
+    if (Date.now() - this.lastPruneAt >= this.pruneIntervalMs) {
+      this.lastPruneAt = Date.now();
+      await this.prunePublished();
+    }
+  }
+
+  /** Deletes rows published longer ago than the retention: the topic, not the table, is the record. */
+  async prunePublished(): Promise<number> {
+    const result = await this.options.dataSource
+      .createQueryBuilder()
+      .delete()
+      .from(this.options.entity)
+      .where('published_at < now() - make_interval(secs => :seconds)', { seconds: this.publishedRetentionSeconds })
+      .execute();
+    return result.affected ?? 0;
+  }
+
+  /** Publishes one batch; returns how many rows were published (0 when another replica holds the lock). */
+  async relayOnce(): Promise<number> {
+    return this.options.dataSource.transaction(async (manager) => {
+      const [{ locked }] = await manager.query('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [this.options.lockName]);
+      if (!locked) return 0;
+      const rows = await manager
+        .getRepository(this.options.entity)
+        .createQueryBuilder('o')
+        .where('o.published_at IS NULL')
+        .orderBy('o.id', 'ASC')
+        .take(this.batchSize)
+        .getMany();
+      if (rows.length === 0) return 0;
+      await this.options.publish(rows);
+      await manager
+        .createQueryBuilder()
+        .update(this.options.entity)
+        .set({ publishedAt: () => 'now()' })
+        .whereInIds(rows.map((row) => row.id))
+        .execute();
+      return rows.length;
+    });
+  }
+}
