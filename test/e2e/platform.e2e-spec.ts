@@ -175,7 +175,8 @@ describe('service process behaviour', () => {
     const port = await freePort();
     const child = spawn(process.execPath, [authEntry], {
       cwd: root,
-      env: { ...process.env, ...platformEnv, PORT: String(port), LOG_LEVEL: 'info' },
+      // A second auth process beside the running one: its own HTTP and gRPC ports.
+      env: { ...process.env, ...platformEnv, PORT: String(port), GRPC_PORT: String(await freePort()), LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
