@@ -1,0 +1,535 @@
+#!/usr/bin/env node
+// Router benchmark (issue 5): against a zero-latency mock upstream on this machine, for
+// POST /v1/chat/completions (one short user message, max_tokens 16), without and with `stream: true`:
+//   (a) added latency over calling the upstream directly: sequential requests, p50/p99;
+//   (b) throughput at concurrency 64 (requests/s over a fixed duration after a warm-up);
+// for: the upstream itself (direct, the floor), a bare pass-through proxy (bare-proxy.mjs),
+// the Portkey gateway (@portkey-ai/gateway 1.15.2) and the VectorAIStack router with auth + rate
+// limiting + metering on (its own port, and through nginx). See bench/router/README.md.
+//
+//   node bench/router/router.bench.mjs            (the local platform must be up: npm start)
+//
+// Writes bench/results/router.json. Exit 0 whether targets are met or not (it is a measurement).
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { REPO, adminKey, api, platformEnv, tenantWithKey } from '../lib/platform.mjs';
+import { round, writeResults } from '../lib/stats.mjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const CACHE = join(REPO, '.cache');
+const AUTOCANNON = { dir: join(CACHE, 'bench-autocannon'), spec: 'autocannon@8.0.0', probe: 'node_modules/autocannon/package.json' };
+const PORTKEY = { dir: join(CACHE, 'bench-portkey'), spec: '@portkey-ai/gateway@1.15.2', probe: 'node_modules/@portkey-ai/gateway/build/start-server.js' };
+const FAKE_UPSTREAM_CLI = join(REPO, 'libs/fake-upstream/dist/cli.js');
+
+// --- settings (environment) -----------------------------------------------------------------
+const setting = (name, fallback) => (process.env[name] === undefined || process.env[name] === '' ? fallback : process.env[name]);
+const UPSTREAM = setting('UPSTREAM', 'fake'); // fake: libs/fake-upstream; minimal: bench/router/mock-upstream.mjs
+const ROUNDS = Number(setting('ROUNDS', 5000));
+const WARMUP_ROUNDS = Number(setting('WARMUP_ROUNDS', 500));
+const CONNECTIONS = Number(setting('CONNECTIONS', 64));
+const WARMUP_S = Number(setting('WARMUP_S', 3));
+const DURATION_S = Number(setting('DURATION_S', 10));
+const RESULTS_NAME = setting('RESULTS_NAME', 'router');
+const ONLY = setting('TARGETS', 'direct,bare-proxy,portkey,router,router-nginx').split(',');
+const TARGET_ADDED_P50_MS = 0.6;
+const TARGET_THROUGHPUT_RATIO = 0.5;
+if (UPSTREAM !== 'fake' && UPSTREAM !== 'minimal') throw new Error(`UPSTREAM must be fake or minimal, got ${UPSTREAM}`);
+
+const log = (...args) => console.log(...args);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const uptime = () => execFileSync('uptime', { encoding: 'utf8' }).trim();
+
+// --- installs outside the repo's package.json (.cache/ is gitignored) --------------------------
+function ensureInstalled({ dir, spec, probe }) {
+  if (existsSync(join(dir, probe))) return;
+  log(`installing ${spec} into ${dir} ...`);
+  execFileSync('npm', ['install', '--prefix', dir, '--no-audit', '--no-fund', '--no-save', spec], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (!existsSync(join(dir, probe))) throw new Error(`npm install ${spec} did not produce ${probe}`);
+}
+
+// --- child processes ---------------------------------------------------------------------------
+const children = [];
+
+/** Spawns a process that prints one JSON line when ready; resolves with it. */
+function spawnWithReadyLine(name, command, args, timeoutMs = 20_000) {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    if (stderr.length < 4000) stderr += chunk;
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start within ${timeoutMs} ms: ${stderr}`)), timeoutMs);
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}: ${stderr}`)));
+    createInterface({ input: child.stdout }).once('line', (line) => {
+      clearTimeout(timer);
+      child.stdout.resume();
+      resolve({ child, info: JSON.parse(line) });
+    });
+  });
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(what, check, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try {
+      const result = await check();
+      if (result) return result;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`${what}: not ready within ${timeoutMs} ms${last ? ` (${last.message})` : ''}`);
+    await sleep(250);
+  }
+}
+
+// --- CPU accounting from /proc -----------------------------------------------------------------
+const TICKS_PER_S = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+function processTicks(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]); // utime + stime
+  } catch {
+    return undefined;
+  }
+}
+
+/** Direct children of `pid` (nginx's workers). */
+function childrenOf(pid) {
+  const out = [];
+  for (const entry of execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).split('\n')) if (entry.trim()) out.push(Number(entry));
+  return out;
+}
+
+function machineTicks() {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = fields;
+  return { busy: user + nice + system + irq + softirq + steal, total: user + nice + system + idle + iowait + irq + softirq + steal };
+}
+
+/** Snapshot of every watched process's CPU ticks; `watched` maps a group name to its pids. */
+function cpuSnapshot(watched) {
+  const groups = {};
+  for (const [name, pids] of Object.entries(watched)) groups[name] = Object.fromEntries(pids.map((pid) => [pid, processTicks(pid)]));
+  return { at: process.hrtime.bigint(), groups, machine: machineTicks() };
+}
+
+/**
+ * CPU used between two snapshots: per group in cores (1.0 = one core busy the whole time) and,
+ * given the number of responses, in µs per response. A process that exited or was replaced in
+ * between (the platform is shared and restarted by others) counts nothing.
+ */
+function cpuBetween(before, after, responses) {
+  const seconds = Number(after.at - before.at) / 1e9;
+  const processes = {};
+  const perResponse = {};
+  let ours = 0;
+  for (const [name, pids] of Object.entries(after.groups)) {
+    let ticks = 0;
+    for (const [pid, now] of Object.entries(pids)) {
+      const was = before.groups[name]?.[pid];
+      if (now !== undefined && was !== undefined && now >= was) ticks += now - was;
+    }
+    ours += ticks;
+    if (ticks === 0) continue;
+    processes[name] = round(ticks / TICKS_PER_S / seconds, 2);
+    if (responses > 0) perResponse[name] = round((ticks / TICKS_PER_S / responses) * 1e6, 1);
+  }
+  const busy = after.machine.busy - before.machine.busy;
+  const total = after.machine.total - before.machine.total;
+  return {
+    seconds: round(seconds, 2),
+    machine_busy_cores: round((busy / total) * cpus().length, 2),
+    processes_cores: processes,
+    ...(responses > 0 ? { processes_cpu_us_per_response: perResponse } : {}),
+    // Everything else on the machine in that window (other sessions, tests...): the noise.
+    other_cores: round(Math.max(0, (busy - ours) / total) * cpus().length, 2),
+  };
+}
+
+// --- the load generator (its own process) ------------------------------------------------------
+/** Runs one load.mjs job; samples CPU from its measure-start line to its result. */
+function runLoad(job, watched) {
+  const child = spawn(process.execPath, [join(HERE, 'load.mjs'), JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let before;
+  let result;
+  const lines = createInterface({ input: child.stdout });
+  lines.on('line', (line) => {
+    const event = JSON.parse(line);
+    if (event.event === 'measure-start') before = cpuSnapshot({ ...watched, loadgen: [child.pid] });
+    else if (event.event === 'result') {
+      const after = cpuSnapshot({ ...watched, loadgen: [child.pid] });
+      const responses = event.mode === 'throughput' ? event.ok + event.non_2xx : 0;
+      result = { ...event, cpu: before ? cpuBetween(before, after, responses) : undefined, loadavg_1m: round(loadavg()[0], 2) };
+      delete result.event;
+    }
+  });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => (code === 0 && result ? resolve(result) : reject(new Error(`load generator exited with ${code}`))));
+  });
+}
+
+// --- the router: setup through the public API ---------------------------------------------------
+async function metric(url, name) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  return sum;
+}
+
+async function meteringCounters(routerUrl) {
+  const [published, spooled, dropped] = await Promise.all(
+    ['vectorstack_usage_events_published_total', 'vectorstack_usage_events_spooled_total', 'vectorstack_usage_events_dropped_total'].map((name) => metric(routerUrl, name)),
+  );
+  return { published, spooled, dropped };
+}
+
+async function setUpRouter(env, upstreamBaseUrl) {
+  await waitFor('router /readyz', async () => (await fetch(`${env.SERVICE_URL_ROUTER}/readyz`)).ok, 120_000);
+  const admin = adminKey(env);
+  const modelId = `bench-${Date.now().toString(36)}`;
+  await api(env, 'POST', '/v1/admin/models', admin, {
+    id: modelId,
+    display_name: 'Bench',
+    owned_by: 'bench',
+    context_window: 8192,
+    max_output_tokens: 1024,
+    input_price_per_1k: '0.001',
+    output_price_per_1k: '0.002',
+    tiers: ['free', 'starter', 'pro', 'enterprise'],
+    deployments: [{ id: 'mock', provider: 'openai-compatible', base_url: upstreamBaseUrl, upstream_model: 'mock', weight: 1, timeout_ms: 5000, max_retries: 0 }],
+  });
+  const { key } = await tenantWithKey(env, { tier: 'enterprise', scopes: ['chat'] });
+  // Every window stays evaluated (numbers, not null) but far out of reach: the benchmark measures
+  // the gateway, not denials. MAX_LIMIT in libs/ratelimit/src/plan.ts is 1e12.
+  // The new key reaches the ratelimit service through Kafka: retry until it knows the key.
+  const limits = await waitFor(
+    'PUT /v1/limits for the new key',
+    () =>
+      api(env, 'PUT', `/v1/limits/${key.id}`, admin, {
+        requests_per_minute: 1_000_000_000_000,
+        requests_per_hour: 1_000_000_000_000,
+        requests_per_day: 1_000_000_000_000,
+        tokens_per_minute: 1_000_000_000_000,
+        tokens_per_day: 1_000_000_000_000,
+        max_concurrent: 1_000_000,
+      }),
+    20_000,
+  );
+  return { modelId, key, limits: limits.effective };
+}
+
+async function tearDownRouter(env, router) {
+  const admin = adminKey(env);
+  const outcomes = {};
+  for (const [what, path] of [
+    ['model', `/v1/admin/models/${router.modelId}`],
+    ['key', `/v1/keys/${router.key.id}`],
+  ]) {
+    try {
+      await api(env, 'DELETE', path, admin);
+      outcomes[what] = 'deleted';
+    } catch (error) {
+      outcomes[what] = error.message;
+    }
+  }
+  return outcomes;
+}
+
+/** One request; returns status, headers and body text. */
+async function probe(target, stream) {
+  const response = await fetch(target.url, { method: 'POST', headers: target.headers, body: bodyFor(target, stream) });
+  return { status: response.status, headers: Object.fromEntries(response.headers), body: await response.text() };
+}
+
+function bodyFor(target, stream) {
+  return JSON.stringify({ model: target.model, messages: [{ role: 'user', content: 'Hello there, benchmark' }], max_tokens: 16, ...(stream ? { stream: true } : {}) });
+}
+
+// --- report ------------------------------------------------------------------------------------
+const ms = (us) => (us === null || us === undefined ? null : round(us / 1000, 3));
+const fmt = (value, width, digits = 3) => (value === null || value === undefined ? 'n/a' : typeof value === 'number' ? value.toFixed(digits) : String(value)).padStart(width);
+
+function verdictLine(label, value, comparison, target, unit) {
+  const met = value !== null && value !== undefined && (comparison === '<=' ? value <= target : value >= target);
+  log(`${met ? 'PASS' : 'MISS'} ${label}: ${value ?? 'n/a'}${unit} (target ${comparison} ${target}${unit})`);
+  return { value, target, comparison, unit: unit.trim(), met };
+}
+
+// --- main ----------------------------------------------------------------------------------------
+async function main() {
+  const uptimeBefore = uptime();
+  log(`uptime: ${uptimeBefore}`);
+  // How busy the machine is before we add anything: the other sessions' noise floor.
+  const idle0 = cpuSnapshot({});
+  await sleep(3000);
+  const idleBefore = cpuBetween(idle0, cpuSnapshot({}), 0);
+  log(`machine busy before the run: ${idleBefore.machine_busy_cores} of ${cpus().length} cores over 3 s`);
+  if (idleBefore.machine_busy_cores > 0.5) log('WARNING: the machine is busy with other work; the numbers below will be noisy and low');
+  ensureInstalled(AUTOCANNON);
+  if (ONLY.includes('portkey')) ensureInstalled(PORTKEY);
+  if (UPSTREAM === 'fake' && !existsSync(FAKE_UPSTREAM_CLI)) {
+    log('building libs/fake-upstream ...');
+    execFileSync('npx', ['nx', 'run', 'fake-upstream:build'], { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit'] });
+  }
+
+  // 1. The zero-latency upstream.
+  const upstream =
+    UPSTREAM === 'fake'
+      ? await spawnWithReadyLine('fake upstream', process.execPath, [FAKE_UPSTREAM_CLI, '--kind', 'openai', '--port', '0', '--record-limit', '0'])
+      : await spawnWithReadyLine('minimal mock upstream', process.execPath, [join(HERE, 'mock-upstream.mjs'), '--port', '0']);
+  log(`upstream (${UPSTREAM === 'fake' ? 'libs/fake-upstream' : 'bench/router/mock-upstream.mjs'}): ${upstream.info.baseUrl}`);
+  const watched = { upstream: [upstream.child.pid] };
+  const targets = [];
+  const chat = (origin) => `${origin}/v1/chat/completions`;
+  targets.push({ name: 'direct', url: chat(upstream.info.url), model: 'mock', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench' } });
+
+  // 2. The bare proxy.
+  if (ONLY.includes('bare-proxy')) {
+    const bare = await spawnWithReadyLine('bare proxy', process.execPath, [join(HERE, 'bare-proxy.mjs'), '--upstream', upstream.info.url, '--port', '0']);
+    watched['bare-proxy'] = [bare.child.pid];
+    targets.push({ name: 'bare-proxy', url: chat(bare.info.url), model: 'mock', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench' } });
+  }
+
+  // 3. Portkey, its own process, pointed at the upstream per request (custom host).
+  let portkeyLog;
+  if (ONLY.includes('portkey')) {
+    const port = await freePort();
+    portkeyLog = join(PORTKEY.dir, 'portkey.log');
+    const out = openSync(portkeyLog, 'w');
+    const child = spawn(process.execPath, [join(PORTKEY.dir, PORTKEY.probe), `--port=${port}`, '--headless'], { cwd: PORTKEY.dir, stdio: ['ignore', out, out] });
+    closeSync(out);
+    children.push(child);
+    watched.portkey = [child.pid];
+    const target = {
+      name: 'portkey',
+      url: `http://127.0.0.1:${port}/v1/chat/completions`,
+      model: 'mock',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': upstream.info.baseUrl },
+    };
+    await waitFor('portkey', async () => (await probe(target, false)).status === 200, 30_000);
+    targets.push(target);
+  }
+
+  // 4. The VectorAIStack router, with a catalog model on the upstream and an enterprise key.
+  const env = platformEnv();
+  let router;
+  const routerChecks = {};
+  const wantRouter = ONLY.includes('router') || ONLY.includes('router-nginx');
+  if (wantRouter) {
+    router = await setUpRouter(env, upstream.info.baseUrl);
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${router.key.key}` };
+    const viaPort = { name: 'router', url: chat(env.SERVICE_URL_ROUTER), model: router.modelId, headers };
+    const viaNginx = { name: 'router-nginx', url: chat(env.VECTORSTACK_BASE_URL), model: router.modelId, headers };
+    // The catalog change reaches the router through a compacted topic: wait for it.
+    const first = await waitFor('the router serving the new model', async () => {
+      const answer = await probe(viaPort, false);
+      return answer.status === 200 ? answer : undefined;
+    }, 20_000);
+    const rateLimitHeaders = Object.keys(first.headers).filter((name) => name.startsWith('x-ratelimit-'));
+    if (rateLimitHeaders.length === 0) throw new Error(`the router answered without x-ratelimit headers: ${JSON.stringify(first.headers)}`);
+    const streamed = await probe(viaPort, true);
+    const nginx = await probe(viaNginx, false);
+    const metering0 = await meteringCounters(env.SERVICE_URL_ROUTER);
+    for (let i = 0; i < 20; i++) await probe(viaPort, false);
+    await sleep(1500);
+    const metering1 = await meteringCounters(env.SERVICE_URL_ROUTER);
+    Object.assign(routerChecks, {
+      model: router.modelId,
+      key_limits: router.limits,
+      first_status: first.status,
+      rate_limit_headers: Object.fromEntries(rateLimitHeaders.map((name) => [name, first.headers[name]])),
+      route_header: first.headers['x-vectorstack-route'],
+      streaming_status: streamed.status,
+      streaming_ends_with_done: streamed.body.trimEnd().endsWith('data: [DONE]'),
+      nginx_status: nginx.status,
+      metering_before: metering1,
+      usage_events_for_20_requests: { published: metering1.published - metering0.published, spooled: metering1.spooled - metering0.spooled, dropped: metering1.dropped - metering0.dropped },
+    });
+    log(`router: ${first.status}, ${rateLimitHeaders.length} x-ratelimit headers (remaining-requests ${first.headers['x-ratelimit-remaining-requests']}), stream ${streamed.status}, nginx ${nginx.status}, usage events for 20 requests: ${JSON.stringify(routerChecks.usage_events_for_20_requests)}`);
+    if (routerChecks.usage_events_for_20_requests.published + routerChecks.usage_events_for_20_requests.spooled < 20) log('WARNING: usage events did not grow with the requests (metering off?)');
+    if (ONLY.includes('router')) targets.push(viaPort);
+    if (ONLY.includes('router-nginx')) targets.push(viaNginx);
+    // The platform's processes: their CPU is the router's cost (and nginx's for the nginx target).
+    const status = JSON.parse(execFileSync(process.execPath, [join(REPO, 'deploy/local/vs.mjs'), 'status', '--json'], { encoding: 'utf8' }));
+    for (const row of status) {
+      if (!row.pid) continue;
+      watched[`platform:${row.component}`] = row.component === 'nginx' ? [row.pid, ...childrenOf(row.pid)] : [row.pid];
+    }
+    routerChecks.router_pid = status.find((row) => row.component === 'router')?.pid;
+  }
+
+  // 5. Measure: sequential latency (interleaved with direct), then throughput, per mode.
+  const results = { non_streaming: { latency: {}, throughput: {} }, streaming: { latency: {}, throughput: {} } };
+  const direct = targets[0];
+  for (const [mode, stream] of [
+    ['non_streaming', false],
+    ['streaming', true],
+  ]) {
+    for (const target of targets.slice(1)) {
+      log(`[${mode}] sequential: direct vs ${target.name}, ${ROUNDS} rounds ...`);
+      const job = {
+        mode: 'sequential',
+        rounds: ROUNDS,
+        warmupRounds: WARMUP_ROUNDS,
+        targets: [direct, target].map((t) => ({ name: t.name, url: t.url, headers: t.headers, body: bodyFor(t, stream), stream })),
+      };
+      const run = await runLoad(job, watched);
+      const [d, t] = run.targets;
+      const added = (q) => (t.latency && d.latency ? round(t.latency[q] - d.latency[q], 2) : null);
+      results[mode].latency[target.name] = {
+        target: t,
+        direct: d,
+        added_p50_us: added('p50_us'),
+        added_p99_us: added('p99_us'),
+        paired_difference_p50_us: t.paired_difference?.p50_us ?? null,
+        paired_difference_p99_us: t.paired_difference?.p99_us ?? null,
+        loadavg_1m: run.loadavg_1m,
+      };
+      if (t.ok < t.requests) log(`  ${target.name}: ${t.requests - t.ok} of ${t.requests} requests failed; first: ${t.first_error}`);
+    }
+    for (const target of targets) {
+      log(`[${mode}] throughput: ${target.name}, ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s ...`);
+      const run = await runLoad(
+        { mode: 'throughput', target: { url: target.url, headers: target.headers, body: bodyFor(target, stream) }, connections: CONNECTIONS, warmupSeconds: WARMUP_S, durationSeconds: DURATION_S },
+        watched,
+      );
+      results[mode].throughput[target.name] = run;
+      if (run.non_2xx + run.errors + run.timeouts > 0) log(`  ${target.name}: ${run.non_2xx} non-2xx, ${run.errors} errors, ${run.timeouts} timeouts; statuses ${JSON.stringify(run.statuses)}`);
+    }
+  }
+
+  // 6. Metering kept up? (events are buffered: give the publisher a moment.)
+  if (wantRouter) {
+    await sleep(3000);
+    routerChecks.metering_after = await meteringCounters(env.SERVICE_URL_ROUTER);
+    routerChecks.teardown = await tearDownRouter(env, router);
+    // The platform is shared: say so if the router was restarted under the benchmark.
+    const after = JSON.parse(execFileSync(process.execPath, [join(REPO, 'deploy/local/vs.mjs'), 'status', '--json'], { encoding: 'utf8' }));
+    routerChecks.router_pid_after = after.find((row) => row.component === 'router')?.pid;
+    if (routerChecks.router_pid_after !== routerChecks.router_pid) log(`WARNING: the router's pid changed during the run (${routerChecks.router_pid} → ${routerChecks.router_pid_after}): it was restarted`);
+  }
+  if (portkeyLog) {
+    const text = readFileSync(portkeyLog, 'utf8');
+    const errorAt = text.indexOf('error');
+    results.portkey_log = { file: portkeyLog, bytes: text.length, first_error: errorAt === -1 ? null : text.slice(Math.max(0, text.lastIndexOf('\n', errorAt) + 1), errorAt + 600) };
+  }
+
+  // 7. Report.
+  log('');
+  log(`upstream: ${UPSTREAM === 'fake' ? 'libs/fake-upstream' : 'bench/router/mock-upstream.mjs'}; sequential: ${ROUNDS} rounds each; throughput: ${CONNECTIONS} connections, ${DURATION_S} s`);
+  for (const mode of ['non_streaming', 'streaming']) {
+    log('');
+    log(`${mode === 'streaming' ? 'stream: true' : 'non-streaming'}`);
+    log(`${'target'.padEnd(14)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'direct p50'.padStart(11)}${'direct p99'.padStart(11)}${'added p50'.padStart(10)}${'added p99'.padStart(10)}${'req/s'.padStart(9)}${'errors'.padStart(9)}${'vs bare'.padStart(9)}  cpu (cores)`);
+    const bareRps = results[mode].throughput['bare-proxy']?.requests_per_s;
+    for (const target of targets) {
+      const latency = results[mode].latency[target.name];
+      const throughput = results[mode].throughput[target.name];
+      const lat = target.name === 'direct' ? Object.values(results[mode].latency)[0]?.direct.latency : latency?.target.latency;
+      const errors = throughput.non_2xx + throughput.errors + throughput.timeouts;
+      const ratio = bareRps ? round(throughput.requests_per_s / bareRps, 3) : null;
+      throughput.ratio_to_bare_proxy = ratio;
+      const cpu = Object.entries(throughput.cpu?.processes_cores ?? {})
+        .filter(([, cores]) => cores >= 0.05)
+        .map(([name, cores]) => `${name.replace('platform:', '')} ${cores}`)
+        .join(', ');
+      log(
+        `${target.name.padEnd(14)}${fmt(ms(lat?.p50_us), 9)}${fmt(ms(lat?.p99_us), 9)}${fmt(ms(latency?.direct.latency?.p50_us), 11)}${fmt(ms(latency?.direct.latency?.p99_us), 11)}${fmt(ms(latency?.added_p50_us), 10)}${fmt(ms(latency?.added_p99_us), 10)}${fmt(throughput.requests_per_s, 9, 0)}${fmt(errors, 9, 0)}${fmt(ratio, 9, 3)}  ${cpu}; other ${throughput.cpu?.other_cores}`,
+      );
+    }
+  }
+  log('');
+
+  const verdicts = {};
+  for (const mode of ['non_streaming', 'streaming']) {
+    const latency = results[mode].latency.router;
+    const throughput = results[mode].throughput.router;
+    if (latency) verdicts[`${mode}_router_added_p50_ms`] = verdictLine(`[${mode}] router added p50`, ms(latency.added_p50_us), '<=', TARGET_ADDED_P50_MS, ' ms');
+    if (throughput?.ratio_to_bare_proxy !== undefined) verdicts[`${mode}_router_throughput_ratio`] = verdictLine(`[${mode}] router throughput / bare proxy`, throughput.ratio_to_bare_proxy, '>=', TARGET_THROUGHPUT_RATIO, '');
+  }
+  for (const mode of ['non_streaming', 'streaming']) {
+    const nginx = results[mode].throughput['router-nginx'];
+    const latency = results[mode].latency['router-nginx'];
+    if (nginx) log(`info [${mode}] router through nginx: added p50 ${ms(latency?.added_p50_us)} ms, throughput / bare proxy ${nginx.ratio_to_bare_proxy}`);
+    const portkey = results[mode].throughput.portkey;
+    const portkeyLatency = results[mode].latency.portkey;
+    if (portkey) log(`info [${mode}] portkey: added p50 ${ms(portkeyLatency?.added_p50_us)} ms, ${portkey.requests_per_s} req/s OK (${portkey.all_responses_per_s} responses/s, statuses ${JSON.stringify(portkey.statuses)}), throughput / bare proxy ${portkey.ratio_to_bare_proxy}`);
+  }
+  // Is the upstream the bottleneck? During each proxy's run it should have CPU to spare.
+  const upstreamLoad = {};
+  for (const mode of ['non_streaming', 'streaming']) {
+    for (const [name, run] of Object.entries(results[mode].throughput)) {
+      upstreamLoad[`${mode}/${name}`] = { upstream_cores: run.cpu?.processes_cores?.upstream ?? 0, upstream_cpu_us_per_response: run.cpu?.processes_cpu_us_per_response?.upstream ?? null };
+    }
+  }
+  log(`upstream CPU during the throughput runs (cores, µs per response): ${Object.entries(upstreamLoad).map(([k, v]) => `${k} ${v.upstream_cores}, ${v.upstream_cpu_us_per_response}`).join(' | ')}`);
+  log('CPU µs per response (throughput runs):');
+  for (const mode of ['non_streaming', 'streaming']) {
+    for (const [name, run] of Object.entries(results[mode].throughput)) {
+      const per = Object.entries(run.cpu?.processes_cpu_us_per_response ?? {}).filter(([, us]) => us >= 5);
+      log(`  [${mode}] ${name}: ${per.map(([process, us]) => `${process.replace('platform:', '')} ${us}`).join(', ')}`);
+    }
+  }
+
+  const summary = {};
+  for (const mode of ['non_streaming', 'streaming']) {
+    summary[mode] = {};
+    for (const target of targets) {
+      const latency = target.name === 'direct' ? undefined : results[mode].latency[target.name];
+      const throughput = results[mode].throughput[target.name];
+      summary[mode][target.name] = {
+        p50_ms: latency ? ms(latency.target.latency?.p50_us) : ms(Object.values(results[mode].latency)[0]?.direct.latency?.p50_us),
+        p99_ms: latency ? ms(latency.target.latency?.p99_us) : ms(Object.values(results[mode].latency)[0]?.direct.latency?.p99_us),
+        direct_p50_ms: latency ? ms(latency.direct.latency?.p50_us) : undefined,
+        direct_p99_ms: latency ? ms(latency.direct.latency?.p99_us) : undefined,
+        added_p50_ms: latency ? ms(latency.added_p50_us) : undefined,
+        added_p99_ms: latency ? ms(latency.added_p99_us) : undefined,
+        sequential_failed: latency ? latency.target.requests - latency.target.ok : undefined,
+        requests_per_s: throughput.requests_per_s,
+        errors: throughput.non_2xx + throughput.errors + throughput.timeouts,
+        statuses: throughput.statuses,
+        throughput_ratio_to_bare_proxy: throughput.ratio_to_bare_proxy,
+      };
+    }
+  }
+  const uptimeAfter = uptime();
+  log(`uptime: ${uptimeAfter}`);
+
+  writeResults(RESULTS_NAME, {
+    settings: { upstream: UPSTREAM, rounds: ROUNDS, warmup_rounds: WARMUP_ROUNDS, connections: CONNECTIONS, warmup_s: WARMUP_S, duration_s: DURATION_S, load_generator: `${AUTOCANNON.spec} (throughput), undici Client (sequential)`, portkey: PORTKEY.spec },
+    machine_load: { before: uptimeBefore, after: uptimeAfter, busy_cores_before_run: idleBefore.machine_busy_cores },
+    git: { head: execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).trim(), dirty_router: execFileSync('git', ['status', '--short', 'services/router'], { cwd: REPO, encoding: 'utf8' }).trim().split('\n').filter(Boolean).length },
+    targets: targets.map((t) => ({ name: t.name, url: t.url })),
+    router_checks: routerChecks,
+    verdicts,
+    summary,
+    upstream_load: upstreamLoad,
+    ...results,
+  });
+}
+
+try {
+  await main();
+} finally {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+}
