@@ -11,6 +11,7 @@ export * from './gen/vectorstack/data/v1/dataset_event_pb';
 export * from './gen/vectorstack/training/v1/training_job_event_pb';
 export * from './gen/vectorstack/inference/v1/model_registered_pb';
 export * from './gen/vectorstack/router/v1/model_catalog_pb';
+export * from './gen/vectorstack/metering/v1/budget_status_pb';
 
 /** The proto/ tree (src/ and dist/ sit at the same depth), for gRPC servers that load it at run time. */
 export const PROTO_ROOT: string = resolve(__dirname, '../../../proto');

@@ -12,7 +12,7 @@ describe('topic registry', () => {
 
   it('compacts the topics that carry state and ages out the event topics', () => {
     const compacted = ALL_TOPICS.filter((t) => t.cleanupPolicy === 'compact').map((t) => t.name);
-    expect(compacted.sort()).toEqual([Topics.apiKeyState.name, Topics.modelRegistered.name, Topics.modelCatalog.name].sort());
+    expect(compacted.sort()).toEqual([Topics.apiKeyState.name, Topics.modelRegistered.name, Topics.modelCatalog.name, Topics.budgetStatus.name].sort());
     for (const spec of ALL_TOPICS.filter((t) => t.cleanupPolicy === 'delete')) expect(spec.retentionMs).toBeGreaterThan(0);
   });
 

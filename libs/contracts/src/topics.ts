@@ -1,5 +1,6 @@
 import type { DescMessage } from '@bufbuild/protobuf';
 import { ApiKeyStateSchema } from './gen/vectorstack/auth/v1/api_key_state_pb';
+import { BudgetStatusSchema } from './gen/vectorstack/metering/v1/budget_status_pb';
 import { DatasetEventSchema } from './gen/vectorstack/data/v1/dataset_event_pb';
 import { ModelRegisteredSchema } from './gen/vectorstack/inference/v1/model_registered_pb';
 import { ModelCatalogEntrySchema } from './gen/vectorstack/router/v1/model_catalog_pb';
@@ -76,6 +77,17 @@ export const Topics = {
     partitions: 3,
     cleanupPolicy: 'compact',
     keyedBy: 'model id',
+  }),
+  /**
+   * Metering's budget state per key and per tenant (crossed, cleared); auth turns a key's (or its
+   * tenant's) hard-exceeded state into budget_exceeded on the key state.
+   */
+  budgetStatus: topic({
+    name: 'vectorstack.metering.budget-status.v1',
+    schema: BudgetStatusSchema,
+    partitions: 3,
+    cleanupPolicy: 'compact',
+    keyedBy: '"key:<key id>" or "tenant:<tenant id>"',
   }),
 } as const;
 
