@@ -4,3 +4,4 @@ export { toApiError } from './error-mapping';
 export { OpenAIExceptionFilter, sendApiError } from './exception.filter';
 export { HttpPlatformModule, type HttpPlatformOptions } from './http-platform.module';
 export { formatParamPath, parseOrThrow, zodErrorToApiError, ZodValidationPipe } from './validation';
+export { openApiErrorSchema, openApiKeySecurity, openApiKeySecuritySchemes } from './openapi';

@@ -1,3 +1,4 @@
+import { openApiErrorSchema, openApiKeySecurity, openApiKeySecuritySchemes } from '@vectorstack/http';
 import type { z } from 'zod';
 import { zodToJsonSchema } from 'zod-to-json-schema';
 import { listAuditQuery } from '../audit/audit.controller';
@@ -63,7 +64,6 @@ export function buildOpenApiDocument(): JsonSchema {
       previous_key_valid_until: timestamp,
     },
   };
-  const security = [{ bearer: [] }, { apiKey: [] }, { myApiKey: [] }];
   return {
     openapi: '3.1.0',
     info: {
@@ -71,23 +71,11 @@ export function buildOpenApiDocument(): JsonSchema {
       version: '1.0.0',
       description: `Keys are shown once. IP allowlist limits per tier: ${JSON.stringify(MAX_ALLOWLIST_ENTRIES)}.`,
     },
-    security,
+    security: openApiKeySecurity,
     components: {
-      securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer' },
-        apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
-        myApiKey: { type: 'apiKey', in: 'header', name: 'X-My-API-Key' },
-      },
+      securitySchemes: openApiKeySecuritySchemes,
       schemas: {
-        Error: {
-          type: 'object',
-          properties: {
-            error: {
-              type: 'object',
-              properties: { message: { type: 'string' }, type: { type: 'string' }, param: { type: ['string', 'null'] }, code: { type: ['string', 'null'] } },
-            },
-          },
-        },
+        Error: openApiErrorSchema,
         Tenant: {
           type: 'object',
           properties: {

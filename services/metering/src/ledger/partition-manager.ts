@@ -85,12 +85,12 @@ export class PartitionManager implements OnApplicationShutdown {
   }
 
   async ensureMonths(months: readonly Month[]): Promise<void> {
-    const todo = months.filter((m) => !this.known.has(monthKey(m)));
-    if (todo.length === 0) return;
+    const missing = months.filter((m) => !this.known.has(monthKey(m)));
+    if (missing.length === 0) return;
     await this.dataSource.transaction(async (manager) => {
       await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [PARTITION_LOCK]);
       const existing = await this.existingPartitions(manager.query.bind(manager));
-      for (const m of todo) {
+      for (const m of missing) {
         const from = monthStart(m).toISOString();
         const to = monthStart(addMonths(m, 1)).toISOString();
         for (const table of PARTITIONED_TABLES) {
@@ -101,7 +101,7 @@ export class PartitionManager implements OnApplicationShutdown {
         }
       }
     });
-    for (const m of todo) this.known.add(monthKey(m));
+    for (const m of missing) this.known.add(monthKey(m));
   }
 
   /** Months that have a raw-event partition, oldest first (what a rollup rebuild can read). */

@@ -1,3 +1,4 @@
+import { openApiErrorSchema, openApiKeySecurity, openApiKeySecuritySchemes } from '@vectorstack/http';
 import { TIER_NAMES } from '@vectorstack/auth-guard';
 import type { z } from 'zod';
 import { zodToJsonSchema } from 'zod-to-json-schema';
@@ -87,23 +88,11 @@ export function buildOpenApiDocument(): JsonSchema {
         'GET /v1/models lists the enabled models the key may use (allow-list and tier). /v1/admin/models manages the catalog (admin scope); ' +
         'changes reach every router replica within a second.',
     },
-    security: [{ bearer: [] }, { apiKey: [] }, { myApiKey: [] }],
+    security: openApiKeySecurity,
     components: {
-      securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer' },
-        apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
-        myApiKey: { type: 'apiKey', in: 'header', name: 'X-My-API-Key' },
-      },
+      securitySchemes: openApiKeySecuritySchemes,
       schemas: {
-        Error: {
-          type: 'object',
-          properties: {
-            error: {
-              type: 'object',
-              properties: { message: { type: 'string' }, type: { type: 'string' }, param: { type: ['string', 'null'] }, code: { type: ['string', 'null'] } },
-            },
-          },
-        },
+        Error: openApiErrorSchema,
         Model: publicModel,
         AdminModel: adminModel,
         Deployment: deployment,
