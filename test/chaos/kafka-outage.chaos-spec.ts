@@ -3,9 +3,10 @@
  * it, and once Kafka is back every request's usage event arrives, each under one event id.
  * Runs alone, after every other suite (tools/test.mjs), because it stops the shared broker.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { fromBinary } from '@bufbuild/protobuf';
 import { Topics, UsageRecordedSchema } from '@vectorstack/contracts';
 import { startFakeOpenAI, type FakeUpstream } from '@vectorstack/fake-upstream';
@@ -18,9 +19,17 @@ jest.setTimeout(300_000);
 const OUTAGE_MS = 30_000;
 const REQUEST_INTERVAL_MS = 100;
 
-function vs(...args: string[]): void {
-  const result = spawnSync(process.execPath, [join(REPO_ROOT, 'deploy/local/vs.mjs'), ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 180_000 });
-  if (result.status !== 0) throw new Error(`vs.mjs ${args.join(' ')} failed: ${result.stdout}\n${result.stderr}`);
+/**
+ * Asynchronous on purpose: the fake upstream answers from this same process, so a synchronous
+ * child process would freeze it and turn the requests in flight into upstream timeouts (504).
+ */
+async function vs(...args: string[]): Promise<void> {
+  try {
+    await promisify(execFile)(process.execPath, [join(REPO_ROOT, 'deploy/local/vs.mjs'), ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 180_000 });
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    throw new Error(`vs.mjs ${args.join(' ')} failed: ${stdout ?? ''}\n${stderr ?? ''}`);
+  }
 }
 
 function stopKafka(): void {
@@ -60,6 +69,14 @@ describe('Kafka outage under steady traffic', () => {
     const client = new OpenAI({ baseURL: `${baseUrl()}/v1`, apiKey: key.key, maxRetries: 0 });
     await sleep(1_000); // the model reaches every router replica
 
+    // Where the usage topic ends now: the check below reads from here, not from the beginning
+    // (a long-lived platform's topic can hold millions of older events).
+    const kafka = new Kafka({ clientId: `chaos-${uniqueSuffix()}`, brokers: testInfra.kafkaBrokers(), logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    const startOffsets = (await admin.fetchTopicOffsets(Topics.usageRecorded.name)).map(({ partition, high }) => ({ partition, offset: high }));
+    await admin.disconnect();
+
     const outcomes: Array<{ requestId: string; status: number; phase: string }> = [];
     let phase = 'before';
     let running = true;
@@ -79,7 +96,8 @@ describe('Kafka outage under steady traffic', () => {
             outcomes.push({ requestId: response.headers.get('x-request-id') ?? '', status: response.status, phase });
           }
         } catch (error) {
-          outcomes.push({ requestId: '', status: (error as { status?: number }).status ?? -1, phase });
+          const { status, headers } = error as { status?: number; headers?: Headers };
+          outcomes.push({ requestId: headers?.get('x-request-id') ?? '', status: status ?? -1, phase });
         }
         await tick;
       }
@@ -90,7 +108,7 @@ describe('Kafka outage under steady traffic', () => {
     stopKafka();
     await sleep(OUTAGE_MS);
     phase = 'recovery';
-    vs('infra'); // starts the broker again (same data directory)
+    await vs('infra'); // starts the broker again (same data directory)
     await sleep(5_000);
     running = false;
     await traffic;
@@ -105,10 +123,14 @@ describe('Kafka outage under steady traffic', () => {
     const wanted = new Set(outcomes.map((outcome) => outcome.requestId));
     const eventIdsByRequest = new Map<string, Set<string>>();
     let records = 0;
-    const kafka = new Kafka({ clientId: `chaos-${uniqueSuffix()}`, brokers: testInfra.kafkaBrokers(), logLevel: logLevel.NOTHING });
-    const consumer = kafka.consumer({ groupId: `chaos-${uniqueSuffix()}` });
+    const groupId = `chaos-${uniqueSuffix()}`;
+    const groupAdmin = kafka.admin();
+    await groupAdmin.connect();
+    await groupAdmin.setOffsets({ groupId, topic: Topics.usageRecorded.name, partitions: startOffsets });
+    await groupAdmin.disconnect();
+    const consumer = kafka.consumer({ groupId });
     await consumer.connect();
-    await consumer.subscribe({ topic: Topics.usageRecorded.name, fromBeginning: true });
+    await consumer.subscribe({ topic: Topics.usageRecorded.name });
     await consumer.run({
       eachMessage: async ({ message }) => {
         if (!message.value) return;
