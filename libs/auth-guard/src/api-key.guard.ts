@@ -9,9 +9,16 @@ import { PrincipalResolver } from './principal-resolver';
 import { hasScope, type AuthenticatedPrincipal, type Scope } from './principal';
 
 const REQUIRED_SCOPES = 'vectorstack:required-scopes';
+const OVER_BUDGET_ALLOWED = 'vectorstack:over-budget-allowed';
 
 /** Scopes a route needs (any one of them); `admin` satisfies every scope. */
 export const RequireScopes = (...scopes: Scope[]) => SetMetadata(REQUIRED_SCOPES, scopes);
+
+/**
+ * A route a key over its hard budget may still use (reading its usage and budgets, so the
+ * team can see why it is blocked). Every other route refuses it with 403 budget_exceeded.
+ */
+export const AllowOverBudget = () => SetMetadata(OVER_BUDGET_ALLOWED, true);
 
 type AuthenticatedRequest = FastifyRequest & { principal?: AuthenticatedPrincipal };
 
@@ -65,8 +72,8 @@ export class ApiKeyGuard implements CanActivate {
     if (!evaluation || (!evaluation.ok && evaluation.refusal === 'invalid_api_key')) {
       throw ApiError.unauthorized(`Incorrect API key provided: ${masked(secret)}.`, 'invalid_api_key');
     }
-    if (!evaluation.ok) {
-      throw ApiError.forbidden('This key has reached its budget for the month; raise the budget or wait for the next month.', 'budget_exceeded');
+    if (!evaluation.ok && !this.reflector.getAllAndOverride<boolean | undefined>(OVER_BUDGET_ALLOWED, [context.getHandler(), context.getClass()])) {
+      throw ApiError.forbidden('This key has reached its hard budget for the month; raise the budget or wait for the next month.', 'budget_exceeded');
     }
     const principal = evaluation.principal;
     if (!ipAllowed(request.ip, principal.ipAllowlist)) {

@@ -1,3 +1,4 @@
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { ApiKeyStatus } from '@vectorstack/contracts';
 import { ipAllowed } from './client-ip';
 import { evaluateKeyState } from './evaluate';
@@ -46,6 +47,13 @@ describe('evaluateKeyState', () => {
     ['over budget', { budgetExceeded: true }, 'budget_exceeded'],
   ])('refuses a key that is %s', (_case, overrides, refusal) => {
     expect(evaluate(overrides)).toMatchObject({ ok: false, refusal });
+  });
+
+  it('lifts a budget block by itself at budget_blocked_until (the next month)', () => {
+    const state = keyState({ keyId: 'k1', secrets: [{ secret }], hmacSecret: HMAC, budgetExceeded: true });
+    state.budgetBlockedUntil = timestampFromDate(new Date('2026-07-01T00:00:00Z'));
+    expect(evaluateKeyState(state, hash, now)).toMatchObject({ ok: false, refusal: 'budget_exceeded' });
+    expect(evaluateKeyState(state, hash, new Date('2026-07-01T00:00:00Z'))).toMatchObject({ ok: true });
   });
 
   it('admits the previous secret during the rotation grace period', () => {

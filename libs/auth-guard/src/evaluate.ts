@@ -8,7 +8,17 @@ export type KeyRefusal = 'invalid_api_key' | 'budget_exceeded';
 /** Why a key that exists refuses a request (the Verify outcomes and the logs name them). */
 export type RefusalReason = 'no_principal' | 'revoked' | 'tenant_disabled' | 'secret_mismatch' | 'rotated_out' | 'expired' | 'budget_exceeded';
 
-export type KeyEvaluation = { ok: true; principal: AuthenticatedPrincipal } | { ok: false; refusal: KeyRefusal; reason: RefusalReason };
+export type KeyEvaluation =
+  | { ok: true; principal: AuthenticatedPrincipal }
+  /** Over a hard budget: refused, except on routes that stay open to such keys (reading usage and budgets). */
+  | { ok: false; refusal: 'budget_exceeded'; reason: 'budget_exceeded'; principal: AuthenticatedPrincipal }
+  | { ok: false; refusal: 'invalid_api_key'; reason: Exclude<RefusalReason, 'budget_exceeded'> };
+
+/** Whether a key state's budget block applies at `now` (it lifts by itself at budget_blocked_until). */
+export function budgetBlocked(state: Pick<ApiKeyState, 'budgetExceeded' | 'budgetBlockedUntil'>, now: Date): boolean {
+  if (!state.budgetExceeded) return false;
+  return !state.budgetBlockedUntil || now < timestampDate(state.budgetBlockedUntil);
+}
 
 /** The principal as every public service sees it, from its wire form. */
 export function principalFromProto(principal: Principal): AuthenticatedPrincipal {
@@ -40,7 +50,7 @@ export function evaluateKeyState(state: ApiKeyState, hash: Uint8Array, now: Date
   }
   const expiresAt = principal.expiresAt ? timestampDate(principal.expiresAt) : null;
   if (expiresAt && expiresAt <= now) return { ok: false, refusal: 'invalid_api_key', reason: 'expired' };
-  if (state.budgetExceeded) return { ok: false, refusal: 'budget_exceeded', reason: 'budget_exceeded' };
+  if (budgetBlocked(state, now)) return { ok: false, refusal: 'budget_exceeded', reason: 'budget_exceeded', principal: principalFromProto(principal) };
 
   return { ok: true, principal: principalFromProto(principal) };
 }

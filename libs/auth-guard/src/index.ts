@@ -1,7 +1,7 @@
-export { ApiKeyGuard, CurrentPrincipal, RequireScopes } from './api-key.guard';
+export { AllowOverBudget, ApiKeyGuard, CurrentPrincipal, RequireScopes } from './api-key.guard';
 export { AuthGuardModule, type AuthGuardOptions } from './auth-guard.module';
 export { ipAllowed, normaliseIp } from './client-ip';
-export { evaluateKeyState, principalFromProto, type KeyEvaluation, type KeyRefusal, type RefusalReason } from './evaluate';
+export { budgetBlocked, evaluateKeyState, principalFromProto, type KeyEvaluation, type KeyRefusal, type RefusalReason } from './evaluate';
 export { GrpcKeyVerifier } from './grpc-key-verifier';
 export { evaluationFromVerifyResponse, verifyResponseFor, type VerifyCacheTtls } from './verify-codec';
 export { API_KEY_PREFIX, displayPrefix, generateApiKey, hashApiKey, hashesEqual, isWellFormedApiKey, presentedApiKey } from './key-material';

@@ -1,7 +1,7 @@
 import { ApiKeyStatus, VerifyOutcome } from '@vectorstack/contracts';
 import { Reflector } from '@nestjs/core';
 import { ApiError } from '@vectorstack/http';
-import { ApiKeyGuard } from './api-key.guard';
+import { AllowOverBudget, ApiKeyGuard } from './api-key.guard';
 import { evaluateKeyState, type KeyEvaluation, type RefusalReason } from './evaluate';
 import { generateApiKey, hashApiKey } from './key-material';
 import { PrincipalResolver } from './principal-resolver';
@@ -27,11 +27,25 @@ describe('Verify codec', () => {
     expect(evaluationFromVerifyResponse(response)).toEqual(evaluation);
   });
 
-  it.each<RefusalReason>(['revoked', 'tenant_disabled', 'rotated_out', 'expired', 'budget_exceeded'])('keeps the refusal reason %s', (reason) => {
-    const refusal: KeyEvaluation = { ok: false, refusal: reason === 'budget_exceeded' ? 'budget_exceeded' : 'invalid_api_key', reason };
+  it.each<Exclude<RefusalReason, 'budget_exceeded'>>(['revoked', 'tenant_disabled', 'rotated_out', 'expired'])('keeps the refusal reason %s', (reason) => {
+    const refusal: KeyEvaluation = { ok: false, refusal: 'invalid_api_key', reason };
     const response = verifyResponseFor(refusal, ttls);
     expect(response.cacheTtlMs).toBe(2_000);
+    expect(response.principal).toBeUndefined();
     expect(evaluationFromVerifyResponse(response)).toEqual(refusal);
+  });
+
+  it('carries the principal of an over-budget key, for the routes that stay open to it', () => {
+    const evaluation = evaluateKeyState(
+      keyState({ keyId: 'k1', secrets: [{ secret }], hmacSecret: HMAC, budgetExceeded: true }),
+      hashApiKey(secret, HMAC),
+      new Date('2029-01-01T00:00:00Z'),
+    );
+    expect(evaluation).toMatchObject({ ok: false, refusal: 'budget_exceeded', principal: { keyId: 'k1' } });
+    const response = verifyResponseFor(evaluation, ttls);
+    expect(response.outcome).toBe(VerifyOutcome.BUDGET_EXCEEDED);
+    expect(response.cacheTtlMs).toBe(2_000);
+    expect(evaluationFromVerifyResponse(response)).toEqual(evaluation);
   });
 
   it('answers UNKNOWN for no key or a secret that matches nothing, which the caller reads as undefined', () => {
@@ -59,6 +73,30 @@ describe('PrincipalResolver without a cache (the auth service itself)', () => {
     expect(await resolver.resolve(secret)).toMatchObject({ ok: true });
     cache.apply(keyState({ keyId: 'k1', secrets: [{ secret }], hmacSecret: HMAC, version: 2n, status: ApiKeyStatus.REVOKED }));
     expect(await resolver.resolve(secret)).toMatchObject({ ok: false, reason: 'revoked' });
+  });
+});
+
+describe('ApiKeyGuard and an over-budget key', () => {
+  class Routes {
+    chat(): void {}
+    @AllowOverBudget()
+    usage(): void {}
+  }
+  const cache = new KeyStateCache();
+  cache.apply(keyState({ keyId: 'k1', secrets: [{ secret }], hmacSecret: HMAC, budgetExceeded: true, scopes: ['chat', 'usage:read'] }));
+  const guard = new ApiKeyGuard(new PrincipalResolver(cache, HMAC, { verify: async () => ({ evaluation: undefined, cacheTtlMs: 0 }) }), new Reflector());
+  const contextFor = (handler: () => void, request: object) =>
+    ({ switchToHttp: () => ({ getRequest: () => request }), getHandler: () => handler, getClass: () => Routes }) as never;
+
+  it('refuses it with 403 budget_exceeded on ordinary routes', async () => {
+    const error = await guard.canActivate(contextFor(Routes.prototype.chat, { headers: { authorization: `Bearer ${secret}` }, ip: '127.0.0.1' })).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ status: 403, type: 'permission_error', code: 'budget_exceeded' });
+  });
+
+  it('lets it read on routes marked AllowOverBudget, with its principal', async () => {
+    const request: { headers: object; ip: string; principal?: unknown } = { headers: { authorization: `Bearer ${secret}` }, ip: '127.0.0.1' };
+    await expect(guard.canActivate(contextFor(Routes.prototype.usage, request))).resolves.toBe(true);
+    expect(request.principal).toMatchObject({ keyId: 'k1' });
   });
 });
 

@@ -3,6 +3,7 @@ import { AuthGuardModule } from '@vectorstack/auth-guard';
 import { httpServiceModule, type HttpServiceConfig } from '@vectorstack/platform';
 import { AuditModule } from './audit/audit.module';
 import { BootstrapModule } from './bootstrap/bootstrap.module';
+import { BudgetsModule } from './budgets/budgets.module';
 import { AuthConfigModule, loadAuthConfig } from './config/auth.config';
 import { KeyStateModule } from './key-state/key-state.module';
 import { KeysModule } from './keys/keys.module';
@@ -31,6 +32,7 @@ export class AppModule {
       KeyStateModule,
       TenantsModule,
       KeysModule,
+      BudgetsModule,
       BootstrapModule,
       OpenApiModule,
     ]);

@@ -2,7 +2,7 @@ import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { z } from 'zod';
 import { paginationShape } from '../common/pagination';
 import { parseQuery, uuidSchema } from '../common/request-parsing';
-import { ApiKeyGuard, CurrentPrincipal, RequireScopes } from '@vectorstack/auth-guard';
+import { AllowOverBudget, ApiKeyGuard, CurrentPrincipal, RequireScopes } from '@vectorstack/auth-guard';
 import { isPlatformAdmin, type RequestPrincipal } from '../principal/principal';
 import { AuditService } from './audit.service';
 
@@ -10,6 +10,7 @@ export const listAuditQuery = z.object({ ...paginationShape, tenant_id: uuidSche
 
 @Controller('v1/audit')
 @UseGuards(ApiKeyGuard)
+@AllowOverBudget() // managing and reading, not spending: open to a key over its hard budget
 @RequireScopes('admin', 'keys:manage')
 export class AuditController {
   constructor(private readonly audit: AuditService) {}

@@ -1,6 +1,7 @@
 import { create, toBinary } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { ApiKeyStateSchema, ApiKeyStatus, Tier, type ApiKeyState } from '@vectorstack/contracts';
+import type { BudgetBlock } from '../budgets/budget-blocks';
 import type { ApiKey, TierName } from '../keys/api-key.entity';
 
 const TIER: Record<TierName, Tier> = {
@@ -12,9 +13,10 @@ const TIER: Record<TierName, Tier> = {
 
 /**
  * The full published state of one key: the current hash, plus the previous one while its
- * rotation grace lasts (with valid_until), and whether its tenant is disabled.
+ * rotation grace lasts (with valid_until), whether its tenant is disabled, and the hard budget
+ * block in force on it (until when).
  */
-export function apiKeyState(key: ApiKey, tenantDisabled: boolean, now: Date = new Date()): ApiKeyState {
+export function apiKeyState(key: ApiKey, tenantDisabled: boolean, now: Date = new Date(), budgetBlock: BudgetBlock | null = null): ApiKeyState {
   const secretHashes = [{ hmacSha256: new Uint8Array(key.secretHash) }];
   if (key.previousSecretHash && key.previousValidUntil && key.previousValidUntil > now) {
     secretHashes.push({ hmacSha256: new Uint8Array(key.previousSecretHash), validUntil: timestampFromDate(key.previousValidUntil) } as never);
@@ -33,7 +35,8 @@ export function apiKeyState(key: ApiKey, tenantDisabled: boolean, now: Date = ne
     secretHashes,
     displayPrefix: key.displayPrefix,
     tenantDisabled,
-    budgetExceeded: false,
+    budgetExceeded: budgetBlock !== null,
+    ...(budgetBlock ? { budgetBlockedUntil: timestampFromDate(budgetBlock.blockedUntil) } : {}),
     version: BigInt(key.version),
     updatedAt: timestampFromDate(key.updatedAt),
   });

@@ -4,6 +4,7 @@ import { ApiKeyStateSchema, Topics } from '@vectorstack/contracts';
 import { OutboxRelay } from '@vectorstack/database';
 import { KafkaProducer } from '@vectorstack/kafka';
 import { DataSource, type EntityManager } from 'typeorm';
+import { budgetBlocksFor } from '../budgets/budget-blocks';
 import type { ApiKey } from '../keys/api-key.entity';
 import { Tenant } from '../tenants/tenant.entity';
 import { apiKeyState, encodeApiKeyState } from './api-key-state.mapper';
@@ -34,15 +35,21 @@ export class KeyStateOutbox implements OnApplicationBootstrap, BeforeApplication
     });
   }
 
-  /** Writes the full state of each key (in the caller's transaction). */
+  /** Writes the full state of each key (in the caller's transaction), budget blocks included. */
   async enqueue(manager: EntityManager, keys: readonly ApiKey[]): Promise<void> {
     if (keys.length === 0) return;
     const tenantIds = [...new Set(keys.map((key) => key.tenantId))];
     const tenants = await manager.getRepository(Tenant).findBy(tenantIds.map((id) => ({ id })));
     const disabled = new Set(tenants.filter((tenant) => tenant.status === 'disabled').map((tenant) => tenant.id));
+    const blocks = await budgetBlocksFor(manager, keys);
+    const now = new Date();
     await manager.insert(
       KeyStateOutboxRecord,
-      keys.map((key) => ({ keyId: key.id, payload: encodeApiKeyState(apiKeyState(key, disabled.has(key.tenantId))), createdAt: () => 'now()' })) as never,
+      keys.map((key) => ({
+        keyId: key.id,
+        payload: encodeApiKeyState(apiKeyState(key, disabled.has(key.tenantId), now, blocks.get(key.id) ?? null)),
+        createdAt: () => 'now()',
+      })) as never,
     );
   }
 

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
 import { parseOrThrow } from '@vectorstack/http';
 import { parseOptionalBody, parseQuery, pathIdOrNotFound } from '../common/request-parsing';
-import { ApiKeyGuard, CurrentPrincipal, RequireScopes } from '@vectorstack/auth-guard';
+import { AllowOverBudget, ApiKeyGuard, CurrentPrincipal, RequireScopes } from '@vectorstack/auth-guard';
 import { type Actor, CurrentActor, type RequestPrincipal } from '../principal/principal';
 import { createKeyBody, listKeysQuery, rotateKeyBody, updateKeyBody } from './key.schemas';
 import { KeysService } from './keys.service';
@@ -9,6 +9,7 @@ import { KeysService } from './keys.service';
 /** Platform admins manage every tenant's keys; tenant admins (keys:manage) only their own tenant's. */
 @Controller('v1/keys')
 @UseGuards(ApiKeyGuard)
+@AllowOverBudget() // managing and reading, not spending: open to a key over its hard budget
 @RequireScopes('admin', 'keys:manage')
 export class KeysController {
   constructor(private readonly keys: KeysService) {}

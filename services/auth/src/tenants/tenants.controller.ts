@@ -1,13 +1,14 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
 import { parseOrThrow } from '@vectorstack/http';
 import { parseQuery, pathIdOrNotFound } from '../common/request-parsing';
-import { ApiKeyGuard, CurrentPrincipal, RequireScopes } from '@vectorstack/auth-guard';
+import { AllowOverBudget, ApiKeyGuard, CurrentPrincipal, RequireScopes } from '@vectorstack/auth-guard';
 import { type Actor, CurrentActor, type RequestPrincipal } from '../principal/principal';
 import { createTenantBody, listTenantsQuery, updateTenantBody } from './tenant.schemas';
 import { TenantsService } from './tenants.service';
 
 @Controller('v1/tenants')
 @UseGuards(ApiKeyGuard)
+@AllowOverBudget() // managing and reading, not spending: open to a key over its hard budget
 @RequireScopes('admin')
 export class TenantsController {
   constructor(private readonly tenants: TenantsService) {}

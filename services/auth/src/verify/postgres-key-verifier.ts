@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { evaluateKeyState, type KeyEvaluation, type KeyVerifier } from '@vectorstack/auth-guard';
 import { DataSource } from 'typeorm';
+import { blockInForce } from '../budgets/budget-blocks';
 import { AUTH_CONFIG, type AuthConfig } from '../config/auth.config';
 import { hashKeySecret } from '../keys/api-key-secret';
 import { ApiKey } from '../keys/api-key.entity';
@@ -22,7 +23,12 @@ interface KeyRow {
   version: string;
   updated_at: Date;
   tenant_status: string;
+  /** The end of the hard budget block in force on the key or its tenant, if any. */
+  budget_blocked_until: Date | null;
 }
+
+const KEY_COLUMNS = `id, tenant_id, display_prefix, secret_hash, previous_secret_hash, previous_valid_until, tier, scopes, models,
+  ip_allowlist, expires_at, status, version, updated_at`;
 
 /** The fields the key-state mapper reads. */
 function keyFromRow(row: KeyRow): ApiKey {
@@ -60,25 +66,23 @@ export class PostgresKeyVerifier implements KeyVerifier {
     const hash = hashKeySecret(this.config.KEY_HASH_SECRET, secret);
     // One indexed round trip on the hot path (a cache miss elsewhere), no ORM hydration.
     const rows: KeyRow[] = await this.dataSource.query(
-      `SELECT k.id, k.tenant_id, k.display_prefix, k.secret_hash, k.previous_secret_hash, k.previous_valid_until,
-              k.tier, k.scopes, k.models, k.ip_allowlist, k.expires_at, k.status, k.version, k.updated_at,
-              t.status AS tenant_status
-         FROM auth.api_key k JOIN auth.tenant t ON t.id = k.tenant_id
-        WHERE k.secret_hash = $1
-       UNION ALL
-       SELECT k.id, k.tenant_id, k.display_prefix, k.secret_hash, k.previous_secret_hash, k.previous_valid_until,
-              k.tier, k.scopes, k.models, k.ip_allowlist, k.expires_at, k.status, k.version, k.updated_at,
-              t.status AS tenant_status
-         FROM auth.api_key k JOIN auth.tenant t ON t.id = k.tenant_id
-        WHERE k.previous_secret_hash = $1
-        LIMIT 1`,
+      `WITH k AS (
+         SELECT ${KEY_COLUMNS} FROM auth.api_key WHERE secret_hash = $1
+         UNION ALL
+         SELECT ${KEY_COLUMNS} FROM auth.api_key WHERE previous_secret_hash = $1
+         LIMIT 1)
+       SELECT k.*, t.status AS tenant_status, GREATEST(kb.blocked_until, tb.blocked_until) AS budget_blocked_until
+         FROM k JOIN auth.tenant t ON t.id = k.tenant_id
+         LEFT JOIN auth.budget_block kb ON kb.scope = 'key' AND kb.subject_id = k.id AND ${blockInForce('kb')}
+         LEFT JOIN auth.budget_block tb ON tb.scope = 'tenant' AND tb.subject_id = k.tenant_id AND ${blockInForce('tb')}`,
       [hash],
     );
     const row = rows[0];
     if (!row) return undefined;
     // Mapped as of the epoch so a rotated-out hash stays in the state with its valid_until:
     // the evaluation (at `now`) then says "rotated out" rather than "unknown".
-    const state = apiKeyState(keyFromRow(row), row.tenant_status !== 'active', new Date(0));
+    const block = row.budget_blocked_until ? { blockedUntil: row.budget_blocked_until } : null;
+    const state = apiKeyState(keyFromRow(row), row.tenant_status !== 'active', new Date(0), block);
     return evaluateKeyState(state, hash, now);
   }
 

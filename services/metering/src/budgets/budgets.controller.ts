@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Put, Query, UseGuards } from '@nestjs/common';
-import { ApiKeyGuard, CurrentPrincipal, RequireScopes, type AuthenticatedPrincipal } from '@vectorstack/auth-guard';
+import { AllowOverBudget, ApiKeyGuard, CurrentPrincipal, RequireScopes, type AuthenticatedPrincipal } from '@vectorstack/auth-guard';
 import { parseOrThrow } from '@vectorstack/http';
 import { budgetBody, tenantQuery } from './budget.schemas';
 import { BudgetsService } from './budgets.service';
@@ -10,6 +10,7 @@ import { BudgetsService } from './budgets.service';
  */
 @Controller('v1/budgets')
 @UseGuards(ApiKeyGuard)
+@AllowOverBudget() // managing and reading, not spending: open to a key over its hard budget
 export class BudgetsController {
   constructor(private readonly budgets: BudgetsService) {}
 

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
-import { ApiKeyGuard, CurrentPrincipal, RequireScopes, type AuthenticatedPrincipal } from '@vectorstack/auth-guard';
+import { AllowOverBudget, ApiKeyGuard, CurrentPrincipal, RequireScopes, type AuthenticatedPrincipal } from '@vectorstack/auth-guard';
 import { parseOrThrow } from '@vectorstack/http';
 import type { FastifyReply } from 'fastify';
 import { exportQuery, usageQuery } from './usage.schemas';
@@ -9,6 +9,7 @@ import { UsageService } from './usage.service';
 /** Usage of the caller's tenant (a platform admin: any tenant, or all of them). Scope usage:read. */
 @Controller('v1/usage')
 @UseGuards(ApiKeyGuard)
+@AllowOverBudget() // managing and reading, not spending: open to a key over its hard budget
 @RequireScopes('usage:read')
 export class UsageController {
   constructor(private readonly usageService: UsageService) {}

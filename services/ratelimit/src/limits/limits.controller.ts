@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Put, UseGuards } from '@nestjs/common';
-import { ApiKeyGuard, CurrentPrincipal, RequireScopes, type AuthenticatedPrincipal } from '@vectorstack/auth-guard';
+import { AllowOverBudget, ApiKeyGuard, CurrentPrincipal, RequireScopes, type AuthenticatedPrincipal } from '@vectorstack/auth-guard';
 import { parseOrThrow } from '@vectorstack/http';
 import { limitOverrideSchema } from '@vectorstack/ratelimit';
 import { LimitsService } from './limits.service';
@@ -10,6 +10,7 @@ import { LimitsService } from './limits.service';
  */
 @Controller('v1/limits')
 @UseGuards(ApiKeyGuard)
+@AllowOverBudget() // managing and reading, not spending: open to a key over its hard budget
 export class LimitsController {
   constructor(private readonly limits: LimitsService) {}
 

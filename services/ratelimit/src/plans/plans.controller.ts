@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Put, UseGuards } from '@nestjs/common';
-import { ApiKeyGuard, RequireScopes } from '@vectorstack/auth-guard';
+import { AllowOverBudget, ApiKeyGuard, RequireScopes } from '@vectorstack/auth-guard';
 import { parseOrThrow } from '@vectorstack/http';
 import { planBodySchema } from '@vectorstack/ratelimit';
 import { planView } from './plan.view';
@@ -8,6 +8,7 @@ import { PlansService, tierFromPath } from './plans.service';
 /** Any valid key may read the plans (they are what its limits come from); only a platform admin changes them. */
 @Controller('v1/plans')
 @UseGuards(ApiKeyGuard)
+@AllowOverBudget() // managing and reading, not spending: open to a key over its hard budget
 export class PlansController {
   constructor(private readonly plans: PlansService) {}
 

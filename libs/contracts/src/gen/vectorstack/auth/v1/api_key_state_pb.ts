@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file vectorstack/auth/v1/api_key_state.proto.
  */
 export const file_vectorstack_auth_v1_api_key_state: GenFile = /*@__PURE__*/
-  fileDesc("Cid2ZWN0b3JzdGFjay9hdXRoL3YxL2FwaV9rZXlfc3RhdGUucHJvdG8SE3ZlY3RvcnN0YWNrLmF1dGgudjEiUgoKU2VjcmV0SGFzaBITCgtobWFjX3NoYTI1NhgBIAEoDBIvCgt2YWxpZF91bnRpbBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAitgIKC0FwaUtleVN0YXRlEjEKCXByaW5jaXBhbBgBIAEoCzIeLnZlY3RvcnN0YWNrLmF1dGgudjEuUHJpbmNpcGFsEjEKBnN0YXR1cxgCIAEoDjIhLnZlY3RvcnN0YWNrLmF1dGgudjEuQXBpS2V5U3RhdHVzEjYKDXNlY3JldF9oYXNoZXMYAyADKAsyHy52ZWN0b3JzdGFjay5hdXRoLnYxLlNlY3JldEhhc2gSFgoOZGlzcGxheV9wcmVmaXgYBCABKAkSFwoPdGVuYW50X2Rpc2FibGVkGAUgASgIEhcKD2J1ZGdldF9leGNlZWRlZBgGIAEoCBIPCgd2ZXJzaW9uGAcgASgEEi4KCnVwZGF0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKmUKDEFwaUtleVN0YXR1cxIeChpBUElfS0VZX1NUQVRVU19VTlNQRUNJRklFRBAAEhkKFUFQSV9LRVlfU1RBVFVTX0FDVElWRRABEhoKFkFQSV9LRVlfU1RBVFVTX1JFVk9LRUQQAmIGcHJvdG8z", [file_google_protobuf_timestamp, file_vectorstack_auth_v1_principal]);
+  fileDesc("Cid2ZWN0b3JzdGFjay9hdXRoL3YxL2FwaV9rZXlfc3RhdGUucHJvdG8SE3ZlY3RvcnN0YWNrLmF1dGgudjEiUgoKU2VjcmV0SGFzaBITCgtobWFjX3NoYTI1NhgBIAEoDBIvCgt2YWxpZF91bnRpbBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi8AIKC0FwaUtleVN0YXRlEjEKCXByaW5jaXBhbBgBIAEoCzIeLnZlY3RvcnN0YWNrLmF1dGgudjEuUHJpbmNpcGFsEjEKBnN0YXR1cxgCIAEoDjIhLnZlY3RvcnN0YWNrLmF1dGgudjEuQXBpS2V5U3RhdHVzEjYKDXNlY3JldF9oYXNoZXMYAyADKAsyHy52ZWN0b3JzdGFjay5hdXRoLnYxLlNlY3JldEhhc2gSFgoOZGlzcGxheV9wcmVmaXgYBCABKAkSFwoPdGVuYW50X2Rpc2FibGVkGAUgASgIEhcKD2J1ZGdldF9leGNlZWRlZBgGIAEoCBIPCgd2ZXJzaW9uGAcgASgEEi4KCnVwZGF0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjgKFGJ1ZGdldF9ibG9ja2VkX3VudGlsGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCplCgxBcGlLZXlTdGF0dXMSHgoaQVBJX0tFWV9TVEFUVVNfVU5TUEVDSUZJRUQQABIZChVBUElfS0VZX1NUQVRVU19BQ1RJVkUQARIaChZBUElfS0VZX1NUQVRVU19SRVZPS0VEEAJiBnByb3RvMw", [file_google_protobuf_timestamp, file_vectorstack_auth_v1_principal]);
 
 /**
  * A secret hash the key is accepted under. A rotated key carries the new
@@ -103,7 +103,8 @@ export type ApiKeyState = Message<"vectorstack.auth.v1.ApiKeyState"> & {
   tenantDisabled: boolean;
 
   /**
-   * The key is refused until its budget is raised or the month rolls over.
+   * The key (or its tenant) is over a hard monthly budget: requests are refused
+   * until the budget is raised or budget_blocked_until passes.
    *
    * @generated from field: bool budget_exceeded = 6;
    */
@@ -120,6 +121,14 @@ export type ApiKeyState = Message<"vectorstack.auth.v1.ApiKeyState"> & {
    * @generated from field: google.protobuf.Timestamp updated_at = 8;
    */
   updatedAt?: Timestamp | undefined;
+
+  /**
+   * Set with budget_exceeded: when the block lifts by itself (the start of the
+   * next month, UTC), so every replica lifts it on time without a new record.
+   *
+   * @generated from field: google.protobuf.Timestamp budget_blocked_until = 9;
+   */
+  budgetBlockedUntil?: Timestamp | undefined;
 };
 
 /**
@@ -158,7 +167,8 @@ export type ApiKeyStateJson = {
   tenantDisabled?: boolean;
 
   /**
-   * The key is refused until its budget is raised or the month rolls over.
+   * The key (or its tenant) is over a hard monthly budget: requests are refused
+   * until the budget is raised or budget_blocked_until passes.
    *
    * @generated from field: bool budget_exceeded = 6;
    */
@@ -175,6 +185,14 @@ export type ApiKeyStateJson = {
    * @generated from field: google.protobuf.Timestamp updated_at = 8;
    */
   updatedAt?: TimestampJson;
+
+  /**
+   * Set with budget_exceeded: when the block lifts by itself (the start of the
+   * next month, UTC), so every replica lifts it on time without a new record.
+   *
+   * @generated from field: google.protobuf.Timestamp budget_blocked_until = 9;
+   */
+  budgetBlockedUntil?: TimestampJson;
 };
 
 /**

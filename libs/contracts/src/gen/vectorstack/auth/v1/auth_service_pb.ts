@@ -55,7 +55,8 @@ export type VerifyResponse = Message<"vectorstack.auth.v1.VerifyResponse"> & {
   outcome: VerifyOutcome;
 
   /**
-   * Set when outcome is VALID.
+   * Set when outcome is VALID, and for BUDGET_EXCEEDED (routes that stay open
+   * to an over-budget key, such as reading its usage, need it).
    *
    * @generated from field: vectorstack.auth.v1.Principal principal = 2;
    */
@@ -79,7 +80,8 @@ export type VerifyResponseJson = {
   outcome?: VerifyOutcomeJson;
 
   /**
-   * Set when outcome is VALID.
+   * Set when outcome is VALID, and for BUDGET_EXCEEDED (routes that stay open
+   * to an over-budget key, such as reading its usage, need it).
    *
    * @generated from field: vectorstack.auth.v1.Principal principal = 2;
    */
