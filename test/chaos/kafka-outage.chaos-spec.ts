@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { fromBinary } from '@bufbuild/protobuf';
 import { Topics, UsageRecordedSchema } from '@vectorstack/contracts';
 import { startFakeOpenAI, type FakeUpstream } from '@vectorstack/fake-upstream';
-import { adminKey, baseUrl, call, createKey, createTenant, REPO_ROOT, requireEnv, sleep, testInfra, uniqueSuffix } from '@vectorstack/testing';
+import { adminKey, baseUrl, call, createKey, createModel, createTenant, REPO_ROOT, requireEnv, sleep, testInfra, uniqueSuffix } from '@vectorstack/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import OpenAI from 'openai';
 
@@ -43,19 +43,7 @@ describe('Kafka outage under steady traffic', () => {
 
   beforeAll(async () => {
     upstream = await startFakeOpenAI({ recordLimit: 0 });
-    const created = await call('POST', '/v1/admin/models', {
-      key: adminKey(),
-      body: {
-        id: model,
-        context_window: 8192,
-        max_output_tokens: 256,
-        input_price_per_1k: '0.001',
-        output_price_per_1k: '0.002',
-        tiers: ['enterprise'],
-        deployments: [{ id: 'fake', provider: 'openai-compatible', base_url: upstream.baseUrl, upstream_model: 'fake', timeout_ms: 5_000, max_retries: 1 }],
-      },
-    });
-    expect(created.status).toBe(201);
+    await createModel(model, upstream.baseUrl, {}, { timeout_ms: 5_000, max_retries: 1 });
   });
 
   afterAll(async () => {

@@ -7,7 +7,7 @@
  * is exceeded; reading usage and budgets stays open to a blocked key.
  */
 import { startFakeOpenAI, type FakeUpstream } from '@vectorstack/fake-upstream';
-import { adminKey, baseUrl, call, createKey, createTenant, expectOpenAIError, sleep, uniqueSuffix } from '@vectorstack/testing';
+import { adminKey, baseUrl, call, createKey, createModel, createTenant, expectOpenAIError, sleep, uniqueSuffix } from '@vectorstack/testing';
 import OpenAI from 'openai';
 
 jest.setTimeout(180_000);
@@ -49,19 +49,7 @@ describe('hard budgets enforced by the guard', () => {
   beforeAll(async () => {
     upstream = await startFakeOpenAI({ recordLimit: 0 });
     // The fake upstream reports 7 prompt + 6 completion tokens: at 1 USD per 1K tokens each request costs 0.013 USD.
-    const created = await call('POST', '/v1/admin/models', {
-      key: adminKey(),
-      body: {
-        id: model,
-        context_window: 8192,
-        max_output_tokens: 256,
-        input_price_per_1k: '1',
-        output_price_per_1k: '1',
-        tiers: ['enterprise'],
-        deployments: [{ id: 'fake', provider: 'openai-compatible', base_url: upstream.baseUrl, upstream_model: 'fake' }],
-      },
-    });
-    expect(created.status).toBe(201);
+    await createModel(model, upstream.baseUrl, { input_price_per_1k: '1', output_price_per_1k: '1' });
   });
 
   afterAll(async () => {

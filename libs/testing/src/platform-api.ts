@@ -40,6 +40,25 @@ export async function createKey(tenantId: string, fields: Record<string, unknown
   return res.body as { id: string; key: string };
 }
 
+/**
+ * Adds a catalog model (admin) served by one OpenAI-compatible deployment `fake` at
+ * `upstreamBaseUrl`, e.g. a fake upstream; `fields` and `deployment` override the defaults.
+ */
+export async function createModel(id: string, upstreamBaseUrl: string, fields: Record<string, unknown> = {}, deployment: Record<string, unknown> = {}): Promise<void> {
+  const body = {
+    id,
+    context_window: 8192,
+    max_output_tokens: 256,
+    input_price_per_1k: '0.001',
+    output_price_per_1k: '0.002',
+    tiers: ['enterprise'],
+    deployments: [{ id: 'fake', provider: 'openai-compatible', base_url: upstreamBaseUrl, upstream_model: 'fake', ...deployment }],
+    ...fields,
+  };
+  const res = await call('POST', '/v1/admin/models', { key: adminKey(), body });
+  if (res.status !== 201) throw new Error(`create model: ${res.status} ${JSON.stringify(res.body)}`);
+}
+
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function expectOpenAIError(res: ApiResponse, status: number, type: string, code: string, param: string | null = null): void {
