@@ -2,9 +2,17 @@
 // latency, throughput with 64 calls in flight, and Redis round trips per check (EVALSHA/EVAL
 // calls Redis counted, INFO commandstats delta). Target (issue 4): p99 under 1 ms.
 // Run: npm start && node bench/ratelimit/grpc-check.bench.mjs
+//
+// Sequential latency: after a warm-up, calls alternate between a bare grpc-js no-op server
+// (bench/lib/grpc-noop.mjs, its own process: the floor of any gRPC call on this machine) and
+// Check, one call in flight at a time, so a busy moment of a shared machine hits both alike.
+// Printed beside it: the per-round difference to the no-op (what ratelimit adds), the ratelimit
+// process's CPU per check (its idle rate subtracted) and the client's own GC pauses.
 import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
-import { summarise, verdict, writeResults, round } from '../lib/stats.mjs';
+import { describeGc, alternate, cpuPerCall, servicePid } from '../lib/latency.mjs';
+import { noopClient, startNoopServer } from '../lib/grpc-noop.mjs';
+import { verdict, writeResults, round } from '../lib/stats.mjs';
 import { platformEnv } from '../lib/platform.mjs';
 
 const require = createRequire(import.meta.url);
@@ -18,6 +26,9 @@ const CONCURRENCY = 64;
 const env = platformEnv();
 const client = createGrpcClient(RateLimitService, env.RATELIMIT_GRPC_URL, { deadlineMs: 5_000 });
 const redis = new Redis(env.REDIS_URL);
+// Request and response sizes of the no-op like Check's.
+const noopServer = await startNoopServer({ responseBytes: 48 });
+const noop = noopClient(noopServer.address, { requestBytes: 72 });
 
 // Enterprise keys (1,000/min): spread over many keys so the bench measures checks, not denials.
 const keys = Array.from({ length: 1_000 }, () => randomUUID());
@@ -31,17 +42,25 @@ async function scriptCalls() {
 
 for (let i = 0; i < 1_000; i++) await check();
 
-const before = await scriptCalls();
-const samples = new Array(SEQUENTIAL);
 let denied = 0;
-for (let i = 0; i < SEQUENTIAL; i++) {
-  const started = process.hrtime.bigint();
-  const response = await check();
-  samples[i] = process.hrtime.bigint() - started;
-  if (!response.allowed) denied += 1;
-}
+const before = await scriptCalls();
+const { result, cpu } = await cpuPerCall(servicePid(env, 'ratelimit'), SEQUENTIAL, () =>
+  alternate(
+    { noop: () => noop.call(), check },
+    {
+      iterations: SEQUENTIAL,
+      warmup: 0,
+      check: (name, response) => {
+        if (name === 'check' && !response.allowed) denied += 1;
+      },
+    },
+  ),
+);
 const roundTrips = ((await scriptCalls()) - before) / SEQUENTIAL;
-const sequential = summarise(samples);
+const { results, paired, client_gc } = result;
+const sequential = results.check;
+noop.close();
+noopServer.stop();
 
 const started = performance.now();
 let issued = 0;
@@ -58,12 +77,20 @@ client.close();
 redis.disconnect();
 
 console.log(`gRPC Check over loopback to ${env.RATELIMIT_GRPC_URL}`);
+console.log(`no-op (${SEQUENTIAL} calls, alternating with Check):`, results.noop);
 console.log(`sequential (${SEQUENTIAL} calls, ${denied} denied):`, sequential);
+console.log('per-round difference to the no-op:', paired);
+if (cpu) console.log(`ratelimit CPU per check: ${cpu.us_per_call_minus_idle} µs (idle rate ${cpu.idle_us_per_s} µs/s subtracted)`);
+console.log(describeGc(client_gc));
 console.log(`Redis script calls per check: ${round(roundTrips, 3)} (other clients' calls during the run included)`);
 console.log(`throughput at concurrency ${CONCURRENCY}: ${perSecond} checks/s (one client process)`);
 writeResults('ratelimit-grpc-check', {
   address: env.RATELIMIT_GRPC_URL,
+  noop_baseline: results.noop,
   sequential,
+  paired_difference_to_noop: paired,
+  server_cpu: cpu,
+  client_gc,
   redis_round_trips_per_check: round(roundTrips, 3),
   concurrency: CONCURRENCY,
   checks_per_second: perSecond,

@@ -30,6 +30,8 @@ export function createGrpcClient<S extends GenServiceMethods>(service: GenServic
     'grpc.keepalive_timeout_ms': 5_000,
     'grpc.initial_reconnect_backoff_ms': 200,
     'grpc.max_reconnect_backoff_ms': 5_000,
+    // No channelz service is exposed; its per-call bookkeeping is pure overhead (see server.ts).
+    'grpc.enable_channelz': 0,
   });
   const methods: Record<string, unknown> = { close: () => client.close() };
   for (const [localName, method] of unaryMethods(service)) {

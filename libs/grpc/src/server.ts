@@ -36,6 +36,9 @@ export class GrpcServer {
     this.server = new Server({
       'grpc.max_receive_message_length': options.maxReceiveMessageBytes ?? 1024 * 1024,
       'grpc.keepalive_permit_without_calls': 1,
+      // Channelz (on by default in grpc-js) keeps per-call and per-socket counters and a Date per
+      // message for a debugging service we never register; off, every call costs a little less.
+      'grpc.enable_channelz': 0,
     });
   }
 

@@ -24,7 +24,15 @@ export interface CompactedTopicFollowerOptions<S extends DescMessage> {
   /** Logged with "caught up", e.g. how many keys the state holds. */
   readonly caughtUpFields?: () => Record<string, unknown>;
   readonly logger?: KafkaLogger;
+  /**
+   * Longest an idle fetch waits on the broker (default 1000 ms). A new record is returned as soon
+   * as it is written (the fetch asks for at least one byte), so this does not delay changes; it
+   * sets how often an idle follower polls, and bounds how long `stop()` waits.
+   */
+  readonly maxWaitTimeMs?: number;
 }
+
+const DEFAULT_MAX_WAIT_TIME_MS = 1_000;
 
 /**
  * Keeps in-memory state in step with a compacted topic: reads it from the beginning under a
@@ -60,7 +68,7 @@ export class CompactedTopicFollower<S extends DescMessage> {
       groupId: this.groupId,
       topicSpec: topic,
       fromBeginning: true,
-      maxWaitTimeMs: 100,
+      maxWaitTimeMs: this.options.maxWaitTimeMs ?? DEFAULT_MAX_WAIT_TIME_MS,
       handleEach: async (record) => {
         if (record.message) this.options.onValue(record.message, record);
         else if (record.key) this.options.onTombstone(record.key);

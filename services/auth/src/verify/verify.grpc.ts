@@ -3,7 +3,7 @@ import { verifyResponseFor } from '@vectorstack/auth-guard';
 import { AuthService } from '@vectorstack/contracts';
 import { GrpcServer, GrpcStatus, GrpcStatusError } from '@vectorstack/grpc';
 import { AUTH_CONFIG, type AuthConfig } from '../config/auth.config';
-import { PostgresKeyVerifier } from './postgres-key-verifier';
+import { CachedKeyVerifier } from './cached-key-verifier';
 
 /** Longest secret worth hashing; anything longer is not a key this platform issued. */
 const MAX_API_KEY_LENGTH = 256;
@@ -13,7 +13,7 @@ const MAX_API_KEY_LENGTH = 256;
 export class VerifyGrpcService implements OnModuleInit {
   constructor(
     private readonly server: GrpcServer,
-    private readonly verifier: PostgresKeyVerifier,
+    private readonly verifier: CachedKeyVerifier,
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
   ) {}
 

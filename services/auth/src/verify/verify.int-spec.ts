@@ -7,6 +7,12 @@ import { adminKey, call, createKey, createTenant } from '../testing/auth-api';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** How many Verify evaluations auth answered from its key-state cache so far (its /metrics). */
+async function answeredFromCache(): Promise<number> {
+  const text = await (await fetch(`${requireEnv('SERVICE_URL_AUTH')}/metrics`)).text();
+  return Number(/^vectorstack_auth_verify_answers_total\{[^}]*source="cache"[^}]*\} (\d+)/m.exec(text)?.[1] ?? 0);
+}
+
 describe('AuthService.Verify over gRPC', () => {
   let client: GrpcClient<(typeof AuthService)['method']>;
 
@@ -54,6 +60,29 @@ describe('AuthService.Verify over gRPC', () => {
     const live = await createKey(tenant.id);
     await call('PATCH', `/v1/tenants/${tenant.id}`, { key: adminKey(), body: { status: 'disabled' } });
     expect((await client.verify({ apiKey: live.key })).outcome).toBe(VerifyOutcome.TENANT_DISABLED);
+  });
+
+  it('answers a key it holds from memory, and refuses it the moment it is revoked through the API', async () => {
+    const tenant = await createTenant();
+    const key = await createKey(tenant.id);
+    await sleep(1_000); // the key's state is in the cache from the topic too, however it got there
+    const before = await answeredFromCache();
+    for (let i = 0; i < 10; i++) expect((await client.verify({ apiKey: key.key })).outcome).toBe(VerifyOutcome.VALID);
+    expect((await answeredFromCache()) - before).toBeGreaterThanOrEqual(10);
+
+    await call('DELETE', `/v1/keys/${key.id}`, { key: adminKey() });
+    expect((await client.verify({ apiKey: key.key })).outcome).toBe(VerifyOutcome.REVOKED);
+  });
+
+  it('accepts the new secret of a rotation at once and refuses the old one, which it held as valid a moment before', async () => {
+    const tenant = await createTenant();
+    const key = await createKey(tenant.id);
+    await sleep(1_000); // the key's state is in the cache from the topic too, however it got there
+    expect((await client.verify({ apiKey: key.key })).outcome).toBe(VerifyOutcome.VALID);
+    const rotated = await call<{ key: string }>('POST', `/v1/keys/${key.id}/rotate`, { key: adminKey(), body: { grace_seconds: 0 } });
+    expect((await client.verify({ apiKey: rotated.body.key })).outcome).toBe(VerifyOutcome.VALID);
+    // Without grace the old hash is forgotten: the old secret is a key nobody has.
+    expect((await client.verify({ apiKey: key.key })).outcome).toBe(VerifyOutcome.UNKNOWN);
   });
 
   it('rejects an empty or absurdly long api_key as INVALID_ARGUMENT', async () => {
