@@ -48,7 +48,7 @@ export class GatewayModule {
       module: GatewayModule,
       controllers: [GatewayController],
       providers: [
-        { provide: RATE_LIMIT_REDIS, useFactory: () => createRateLimitRedis(config.REDIS_URL, { commandTimeoutMs: config.RATELIMIT_REDIS_COMMAND_TIMEOUT_MS }) },
+        { provide: RATE_LIMIT_REDIS, useFactory: () => createRateLimitRedis(config.REDIS_URL, { commandTimeoutMs: config.RATELIMIT_REDIS_COMMAND_TIMEOUT_MS, autoPipelining: true }) },
         {
           provide: RequestLimiter,
           inject: [RATE_LIMIT_REDIS],
