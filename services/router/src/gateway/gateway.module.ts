@@ -8,8 +8,8 @@ import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { CircuitBreakers } from '../routing/circuit-breaker';
 import { RouteExecutor } from '../routing/route-executor';
-import { GatewayController } from './gateway.controller';
 import { loadGatewayConfig } from './gateway.config';
+import { GatewayRoutes } from './gateway.routes';
 import { GatewayService } from './gateway.service';
 import { RequestLimiter } from './request-limiter';
 
@@ -46,7 +46,6 @@ export class GatewayModule {
     const config = loadGatewayConfig(env);
     return {
       module: GatewayModule,
-      controllers: [GatewayController],
       providers: [
         { provide: RATE_LIMIT_REDIS, useFactory: () => createRateLimitRedis(config.REDIS_URL, { commandTimeoutMs: config.RATELIMIT_REDIS_COMMAND_TIMEOUT_MS, autoPipelining: true }) },
         {
@@ -73,6 +72,7 @@ export class GatewayModule {
             new UsagePublisher(producer, new PostgresUsageSpool(dataSource, 'router'), createLogger('router').child({ context: 'UsagePublisher' })),
         },
         GatewayService,
+        GatewayRoutes,
         GatewayLifecycle,
       ],
     };
