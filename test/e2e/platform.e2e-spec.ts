@@ -109,12 +109,19 @@ describe('the local platform (npm start)', () => {
     });
   });
 
-  it('logs JSON lines carrying the request id, with API keys and Authorization redacted', async () => {
+  // /v1/models/{id} is logged by pino-http; /v1/chat/completions, a model route, logs itself.
+  it.each([
+    ['GET', '/v1/models/none'],
+    ['POST', '/v1/chat/completions'],
+  ])('logs JSON lines carrying the request id, with API keys and Authorization redacted (%s %s)', async (method, path) => {
     const requestId = `e2e-${randomUUID()}`;
     const secret = `vsk_${randomUUID().replace(/-/g, '')}`;
-    const res = await fetch(`${baseUrl}/v1/models/none`, {
-      headers: { authorization: `Bearer ${secret}`, 'x-api-key': secret, 'x-my-api-key': secret, 'x-request-id': requestId },
+    const res = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${secret}`, 'x-api-key': secret, 'x-my-api-key': secret, 'x-request-id': requestId, 'content-type': 'application/json' },
+      ...(method === 'POST' ? { body: JSON.stringify({ model: 'none', messages: [{ role: 'user', content: 'hi' }] }) } : {}),
     });
+    expect(res.status).toBe(401);
     expect(res.headers.get('x-request-id')).toBe(requestId);
     const lines = await waitFor('the request log line', async () => {
       const found = readFileSync(logFile('router'), 'utf8')

@@ -31,6 +31,23 @@ export const redisShape = {
   REDIS_URL: redisUrl,
 };
 
+/**
+ * Where and how rate limits live in Redis: read by the ratelimit service (which owns plans and
+ * overrides) and by every process that checks limits itself against the same Redis (the
+ * router). The key prefix and the lease must be the same in all of them.
+ */
+export const rateLimitShape = {
+  /** Prefix of every Redis key the limiter owns (plans, overrides, counters). */
+  RATELIMIT_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:._-]{1,64}$/, 'must be 1-64 letters, digits or : . _ -')
+    .default('vs:rl:'),
+  /** Longest a limiter command waits for Redis before the plan's Redis-unavailable policy decides. */
+  RATELIMIT_REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(10).max(10_000).default(500),
+  /** How long an admitted request holds its concurrency slot unless released or reconciled first. */
+  RATELIMIT_LEASE_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(600_000),
+};
+
 export const kafkaShape = {
   KAFKA_BROKERS: hostPortList,
 };
@@ -67,6 +84,7 @@ export type HttpConfig = z.infer<z.ZodObject<typeof httpShape>>;
 export type DatabaseConfig = z.infer<z.ZodObject<typeof databaseShape>>;
 export type RedisConfig = z.infer<z.ZodObject<typeof redisShape>>;
 export type KafkaConfig = z.infer<z.ZodObject<typeof kafkaShape>>;
+export type RateLimitConfig = z.infer<z.ZodObject<typeof rateLimitShape>>;
 export type ReadinessConfig = z.infer<z.ZodObject<typeof readinessShape>>;
 export type GrpcConfig = z.infer<z.ZodObject<typeof grpcShape>>;
 export type ApiKeyGuardConfig = z.infer<z.ZodObject<typeof apiKeyGuardShape>>;

@@ -21,3 +21,11 @@ describe('eventIdOf', () => {
     expect(eventIdOf({})).toBeUndefined();
   });
 });
+
+describe('uuidv7 randomness', () => {
+  it('gives distinct ids in the same millisecond, across pool refills', () => {
+    const ids = new Set(Array.from({ length: 2_000 }, () => uuidv7(1_700_000_000_000)));
+    expect(ids.size).toBe(2_000);
+    for (const id of ids) expect(id.startsWith('018bcfe5-6800-7')).toBe(true);
+  });
+});

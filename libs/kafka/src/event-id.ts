@@ -1,15 +1,15 @@
-import { randomBytes } from 'node:crypto';
+import { fillRandom } from './random-pool';
 
 /**
  * A UUIDv7 (RFC 9562): 48-bit Unix milliseconds, then random bits. Time-ordered ids keep
  * database indexes on event ids compact, and the time is readable from the id when debugging.
  */
 export function uuidv7(now: number = Date.now()): string {
-  const bytes = randomBytes(16);
-  const ms = BigInt(now);
-  for (let i = 0; i < 6; i++) {
-    bytes[i] = Number((ms >> BigInt(8 * (5 - i))) & 0xffn);
-  }
+  const bytes = Buffer.allocUnsafe(16);
+  // 48-bit milliseconds, big-endian: the high 16 bits, then the low 32 (exact in a double).
+  bytes.writeUInt16BE(Math.floor(now / 0x1_0000_0000) & 0xffff, 0);
+  bytes.writeUInt32BE(now >>> 0, 2);
+  fillRandom(bytes, 6, 10);
   bytes[6] = (bytes[6]! & 0x0f) | 0x70;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
   const hex = bytes.toString('hex');

@@ -192,6 +192,13 @@ function parentContextOf(event: { traceparent?: string; tracestate?: string }): 
   return otelContext.active();
 }
 
+const eventIdFields = new WeakMap<DescMessage, boolean>();
+
 function hasEventIdField(schema: DescMessage): boolean {
-  return schema.fields.some((field) => field.localName === 'eventId' && field.fieldKind === 'scalar');
+  let has = eventIdFields.get(schema);
+  if (has === undefined) {
+    has = schema.fields.some((field) => field.localName === 'eventId' && field.fieldKind === 'scalar');
+    eventIdFields.set(schema, has);
+  }
+  return has;
 }

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { ROOT_CONTEXT, context as otelContext, trace, type Context, type TextMapGetter, type TextMapSetter } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { randomHex } from './random-pool';
 
 /** A parsed W3C `traceparent` (version 00). */
 export interface TraceParent {
@@ -31,7 +31,7 @@ export function formatTraceparent(parent: TraceParent): string {
 
 function nonZeroHex(bytes: number): string {
   for (;;) {
-    const hex = randomBytes(bytes).toString('hex');
+    const hex = randomHex(bytes);
     if (!/^0+$/.test(hex)) return hex;
   }
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pino, { type Logger, type LoggerOptions } from 'pino';
+import type { RouteRef } from './request-log';
 
 /** Header names whose values must never reach a log line. */
 export const SECRET_HEADERS = ['authorization', 'x-api-key', 'x-my-api-key', 'cookie', 'set-cookie', 'proxy-authorization'] as const;
@@ -62,10 +63,18 @@ export function httpLoggerOptions(serviceName: string, level: string) {
   };
 }
 
-/** nestjs-pino for a service (HTTP or worker): one JSON logger, request-scoped where there is a request. */
-export function loggingModule(serviceName: string, level: string) {
+/**
+ * nestjs-pino for a service (HTTP or worker): one JSON logger, request-scoped where there is a
+ * request. `selfLoggedRoutes` skip pino-http (whose per-request cost is a child logger with the
+ * serialized headers and a line for every request): they bind their request's logger and write
+ * their request line themselves (RequestLogContext, logFinishedRequest).
+ */
+export function loggingModule(serviceName: string, level: string, options: { selfLoggedRoutes?: readonly RouteRef[] } = {}) {
   // Required lazily so processes that only need the pure helpers above don't load Nest.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { LoggerModule } = require('nestjs-pino') as typeof import('nestjs-pino');
-  return LoggerModule.forRoot({ pinoHttp: httpLoggerOptions(serviceName, level) });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { RequestMethod } = require('@nestjs/common') as typeof import('@nestjs/common');
+  const exclude = (options.selfLoggedRoutes ?? []).map((route) => ({ path: route.path, method: RequestMethod[route.method] }));
+  return LoggerModule.forRoot({ pinoHttp: httpLoggerOptions(serviceName, level), ...(exclude.length > 0 ? { exclude } : {}) });
 }

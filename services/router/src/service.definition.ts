@@ -1,13 +1,18 @@
 import type { ServiceDefinition } from '@vectorstack/platform';
 import { entities } from './entities';
+import { MODEL_ROUTES } from './gateway/model-routes';
 import { migrations } from './migrations';
 
 export const ROUTER_SERVICE: ServiceDefinition = {
   name: 'router',
   postgres: { schema: 'router', migrations, entities },
   kafka: true,
-  // Kafka is off the request path (usage events are spooled while it is away): an outage must
-  // not take every router replica out of rotation.
-  readinessIgnores: ['kafka'],
+  // The rate limits' Redis (shared with the ratelimit service): the router checks limits itself.
+  redis: true,
+  // Kafka is off the request path (usage events are spooled while it is away) and a Redis outage
+  // is decided per plan (enterprise fails open): neither must take every replica out of rotation.
+  readinessIgnores: ['kafka', 'redis'],
   apiKeyGuard: true,
+  // The model routes log themselves: a failed request at info, a successful one at debug.
+  selfLoggedRoutes: MODEL_ROUTES,
 };

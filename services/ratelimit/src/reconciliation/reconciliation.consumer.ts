@@ -36,12 +36,20 @@ export class ReconciliationConsumer implements OnApplicationBootstrap, OnApplica
       groupId: this.options.reconciliationGroupId,
       topicSpec: this.options.usageTopic,
       maxWaitTimeMs: 250,
-      handleEach: (record) => this.handle(record),
+      // A fetched slice is settled concurrently: its Redis calls are in flight together instead
+      // of one round trip after another (one usage event per model request reaches this
+      // consumer). Settling is idempotent per request id, so a slice retried as a whole (or
+      // record by record, before dead-lettering) changes nothing twice.
+      handler: (records) => this.handleAll(records),
     });
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.consumer?.stop();
+  }
+
+  async handleAll(records: readonly ConsumedRecord<UsageRecorded>[]): Promise<void> {
+    await Promise.all(records.map((record) => this.handle(record)));
   }
 
   async handle(record: ConsumedRecord<UsageRecorded>): Promise<void> {

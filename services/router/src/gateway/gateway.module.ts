@@ -1,30 +1,40 @@
-import { type DynamicModule, Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { type DynamicModule, Inject, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { KafkaProducer } from '@vectorstack/kafka';
 import { createLogger } from '@vectorstack/observability';
 import { closeUpstreamConnections } from '@vectorstack/providers';
+import { createRateLimitRedis, RateLimiter, RateLimitKeys, waitForRedis } from '@vectorstack/ratelimit';
 import { PostgresUsageSpool, UsagePublisher } from '@vectorstack/usage';
+import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { CircuitBreakers } from '../routing/circuit-breaker';
 import { RouteExecutor } from '../routing/route-executor';
-import { GatewayController } from './gateway.controller';
 import { loadGatewayConfig } from './gateway.config';
+import { GatewayRoutes } from './gateway.routes';
 import { GatewayService } from './gateway.service';
-import { RateLimitClient } from './rate-limit.client';
+import { RequestLimiter } from './request-limiter';
+
+/** The rate limits' Redis connection (fail-fast: no offline queue, a command timeout). */
+const RATE_LIMIT_REDIS = Symbol('RATE_LIMIT_REDIS');
+/** How long start-up waits for that connection before serving anyway (checks then follow each plan's Redis-unavailable policy). */
+const REDIS_STARTUP_WAIT_MS = 5_000;
 
 class GatewayLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Gateway');
+
   constructor(
     @Inject(UsagePublisher) private readonly usage: UsagePublisher,
-    @Inject(RateLimitClient) private readonly rateLimits: RateLimitClient,
+    @Inject(RATE_LIMIT_REDIS) private readonly redis: Redis,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     this.usage.start();
+    await waitForRedis(this.redis, REDIS_STARTUP_WAIT_MS).catch((error: unknown) => this.logger.warn(`rate-limit Redis not reachable yet: ${String(error)}`));
   }
 
-  /** After HTTP drained: send (or spool) the last usage events, then close the clients. */
+  /** After HTTP drained: send (or spool) the last usage events, then close the connections. */
   async onApplicationShutdown(): Promise<void> {
     await this.usage.stop();
-    this.rateLimits.close();
+    await this.redis.quit().catch(() => this.redis.disconnect());
     await closeUpstreamConnections();
   }
 }
@@ -36,9 +46,21 @@ export class GatewayModule {
     const config = loadGatewayConfig(env);
     return {
       module: GatewayModule,
-      controllers: [GatewayController],
       providers: [
-        { provide: RateLimitClient, useValue: new RateLimitClient(config.RATELIMIT_GRPC_URL, config.RATELIMIT_DEADLINE_MS) },
+        { provide: RATE_LIMIT_REDIS, useFactory: () => createRateLimitRedis(config.REDIS_URL, { commandTimeoutMs: config.RATELIMIT_REDIS_COMMAND_TIMEOUT_MS, autoPipelining: true }) },
+        {
+          provide: RequestLimiter,
+          inject: [RATE_LIMIT_REDIS],
+          useFactory: (redis: Redis) =>
+            new RequestLimiter(
+              new RateLimiter({
+                redis,
+                keys: new RateLimitKeys(config.RATELIMIT_KEY_PREFIX),
+                leaseMs: config.RATELIMIT_LEASE_MS,
+                logger: createLogger('router').child({ context: 'RateLimiter' }),
+              }),
+            ),
+        },
         {
           provide: RouteExecutor,
           useValue: new RouteExecutor(new CircuitBreakers({ failureThreshold: config.ROUTER_BREAKER_FAILURES, cooldownMs: config.ROUTER_BREAKER_COOLDOWN_MS, maxCooldownMs: 120_000 })),
@@ -50,6 +72,7 @@ export class GatewayModule {
             new UsagePublisher(producer, new PostgresUsageSpool(dataSource, 'router'), createLogger('router').child({ context: 'UsagePublisher' })),
         },
         GatewayService,
+        GatewayRoutes,
         GatewayLifecycle,
       ],
     };

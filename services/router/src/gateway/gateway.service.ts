@@ -9,7 +9,7 @@ import type { CatalogDeployment, CatalogEntry } from '../catalog/catalog-entry';
 import { ModelCatalog } from '../catalog/model-catalog';
 import { formatRoute, RouteExecutor, RouteExhaustedError, type Hop } from '../routing/route-executor';
 import { gatewayRequests, operationDuration, routeHops, tokenUsage } from './gateway.metrics';
-import { RateLimitClient } from './rate-limit.client';
+import { RequestLimiter } from './request-limiter';
 import { clientErrorFor } from './upstream-errors';
 
 export type Endpoint = '/v1/chat/completions' | '/v1/completions' | '/v1/embeddings';
@@ -49,7 +49,7 @@ export class GatewayService {
   constructor(
     private readonly catalog: ModelCatalog,
     private readonly executor: RouteExecutor,
-    @Inject(RateLimitClient) private readonly rateLimits: RateLimitClient,
+    @Inject(RequestLimiter) private readonly rateLimits: RequestLimiter,
     private readonly usage: UsagePublisher,
   ) {}
 

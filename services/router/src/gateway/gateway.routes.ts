@@ -1,14 +1,18 @@
 import type { OutgoingHttpHeaders } from 'node:http';
-import { Body, Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiKeyGuard, CurrentPrincipal, RequireScopes, type AuthenticatedPrincipal } from '@vectorstack/auth-guard';
-import { ApiError, parseOrThrow } from '@vectorstack/http';
+import { ForbiddenException, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
+import { ApiKeyGuard, RequireScopes, type AuthenticatedPrincipal } from '@vectorstack/auth-guard';
+import { ApiError, parseOrThrow, sendApiError } from '@vectorstack/http';
+import { createLogger, logFinishedRequest, RequestLogContext, runWithRequestLog } from '@vectorstack/observability';
 import { UpstreamError, type Completion, type DeploymentTarget, type ProviderAdapter, type Usage } from '@vectorstack/providers';
 import { setRateLimitHeaders, type RateLimitResult } from '@vectorstack/ratelimit';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CatalogEntry } from '../catalog/catalog-entry';
 import { chatCompletionRequestSchema, completionRequestSchema, embeddingsRequestSchema } from './gateway.schemas';
 import { GatewayService, type Endpoint, type GatewayCall, type Served } from './gateway.service';
 import { timeToFirstToken } from './gateway.metrics';
+import { MODEL_ROUTES, type ModelRoute } from './model-routes';
 import { SseWriter } from './sse-writer';
 import { chatPromptTokens, completionPromptTokens, embeddingsInputTokens } from './token-count';
 
@@ -34,22 +38,78 @@ function startedAtOf(reply: FastifyReply): number {
   return performance.now() - reply.elapsedTime;
 }
 
+type AuthenticatedRequest = FastifyRequest & { principal?: AuthenticatedPrincipal };
+type ModelHandler = (principal: AuthenticatedPrincipal, body: unknown, request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+
 /**
  * The OpenAI-compatible model routes: POST /v1/chat/completions (and the seeds' alias
  * /v1/chat), /v1/completions and /v1/embeddings. Each request: the shared key guard → body
  * validation → model access and fallbacks → the rate-limit reservation → the route through
  * deployments → the response with x-request-id, openai-processing-ms, the rate-limit headers and
  * x-vectorstack-route → the usage event (buffered, never delaying the response).
+ *
+ * They are the router's hot path, so they are plain Fastify routes on the application's
+ * instance rather than a Nest controller (whose per-request pipeline — middleware, guard and
+ * param resolution, exception zone — cost more than the rest of the gateway's own work): the
+ * same ApiKeyGuard decides (its canActivate, with the scopes declared below by
+ * @RequireScopes), errors go through the same sendApiError as the platform's exception filter,
+ * and Fastify's hooks (request id, service header, metrics) and error handler (body parsing)
+ * apply as to every route. Instead of pino-http's line per request they log a failed request
+ * (with its redacted headers) at info and a successful one at debug, and every line logged
+ * while they run carries the request id (RequestLogContext).
  */
-@Controller('v1')
-@UseGuards(ApiKeyGuard)
-export class GatewayController {
-  constructor(private readonly gateway: GatewayService) {}
+@Injectable()
+export class GatewayRoutes implements OnModuleInit {
+  private readonly logger = new Logger('HttpErrors');
+  private readonly requestLog = createLogger('router');
 
-  @Post(['chat/completions', 'chat'])
-  @HttpCode(200)
+  constructor(
+    private readonly gateway: GatewayService,
+    private readonly guard: ApiKeyGuard,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {}
+
+  onModuleInit(): void {
+    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    const handlers: Record<ModelRoute['handler'], ModelHandler> = { chat: this.chat, completions: this.completions, embeddings: this.embeddings };
+    for (const route of MODEL_ROUTES) {
+      const handler = handlers[route.handler];
+      fastify.route({
+        method: route.method,
+        url: route.path,
+        handler: (request, reply) => this.handle(handler, request, reply),
+        onResponse: (request, reply, done) => {
+          logFinishedRequest(this.requestLog, {
+            id: String(request.id),
+            method: request.method,
+            url: request.url,
+            headers: request.headers,
+            remoteAddress: request.socket.remoteAddress,
+            statusCode: reply.statusCode,
+            responseTime: Math.round(reply.elapsedTime),
+          });
+          done();
+        },
+      });
+    }
+  }
+
+  /** The key guard, then the handler; any error becomes the OpenAI-shape response, as the platform's filter does. */
+  private handle(handler: ModelHandler, request: AuthenticatedRequest, reply: FastifyReply): Promise<void> {
+    return runWithRequestLog(new RequestLogContext(this.requestLog, String(request.id)), async () => {
+      try {
+        // The guard reads the route's scopes from the handler's @RequireScopes metadata.
+        if (!(await this.guard.canActivate(new ExecutionContextHost([request, reply], GatewayRoutes, handler)))) throw new ForbiddenException();
+        if (!request.principal) throw new Error('ApiKeyGuard admitted a request without a principal');
+        await handler.call(this, request.principal, request.body, request, reply);
+      } catch (error) {
+        sendApiError(error, request, reply, this.logger);
+      }
+    });
+  }
+
   @RequireScopes('chat')
-  async chat(@CurrentPrincipal() principal: AuthenticatedPrincipal, @Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async chat(principal: AuthenticatedPrincipal, body: unknown, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const chat = parseOrThrow(chatCompletionRequestSchema, body);
     const maxParam = chat.max_completion_tokens !== undefined ? 'max_completion_tokens' : 'max_tokens';
     await this.serve(principal, request, reply, {
@@ -64,10 +124,8 @@ export class GatewayController {
     });
   }
 
-  @Post('completions')
-  @HttpCode(200)
   @RequireScopes('chat')
-  async completions(@CurrentPrincipal() principal: AuthenticatedPrincipal, @Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async completions(principal: AuthenticatedPrincipal, body: unknown, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const completion = parseOrThrow(completionRequestSchema, body);
     await this.serve<Completion, Completion>(principal, request, reply, {
       endpoint: '/v1/completions',
@@ -81,10 +139,8 @@ export class GatewayController {
     });
   }
 
-  @Post('embeddings')
-  @HttpCode(200)
   @RequireScopes('embeddings')
-  async embeddings(@CurrentPrincipal() principal: AuthenticatedPrincipal, @Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async embeddings(principal: AuthenticatedPrincipal, body: unknown, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const embeddings = parseOrThrow(embeddingsRequestSchema, body);
     await this.serve(principal, request, reply, {
       endpoint: '/v1/embeddings',
@@ -134,7 +190,7 @@ export class GatewayController {
       const response = { ...served.result, model: served.entry.id };
       this.gateway.record(call, { model: entry.id, served, usage: response.usage, status: 200, reservedTokens });
       this.decorate(reply, call, limits, served.route);
-      await reply.status(200).send(response);
+      reply.status(200).send(response);
     } catch (error) {
       const status = error instanceof ApiError ? error.status : error instanceof UpstreamError && error.kind === 'aborted' ? STATUS_CLIENT_CLOSED : 500;
       this.gateway.record(call, { model: entry.id, status, reservedTokens });
