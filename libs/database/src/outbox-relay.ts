@@ -1,4 +1,5 @@
 import type { DataSource, EntityTarget } from 'typeorm';
+import { DrainLoop } from './drain-loop';
 
 /** What every outbox table has: a `bigint` id in write order and `published_at` (null until relayed). */
 export interface OutboxRow {
@@ -38,58 +39,35 @@ export interface OutboxRelayOptions<Row extends OutboxRow> {
  * relay across replicas under an advisory lock, and pruning of long-published rows.
  */
 export class OutboxRelay<Row extends OutboxRow> {
-  private readonly pollIntervalMs: number;
   private readonly batchSize: number;
   private readonly publishedRetentionSeconds: number;
   private readonly pruneIntervalMs: number;
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private rerun = false;
-  private stopped = false;
+  private readonly loop: DrainLoop;
   private lastPruneAt = 0;
 
   constructor(private readonly options: OutboxRelayOptions<Row>) {
-    this.pollIntervalMs = options.pollIntervalMs ?? 100;
     this.batchSize = options.batchSize ?? 500;
     this.publishedRetentionSeconds = options.publishedRetentionSeconds ?? 3_600;
     this.pruneIntervalMs = options.pruneIntervalMs ?? 5_000;
+    this.loop = new DrainLoop({ name: options.name, pollIntervalMs: options.pollIntervalMs ?? 100, pass: () => this.relayUntilDrained(), logger: options.logger });
   }
 
   start(): void {
-    // The poll only starts a pass when none runs; kick() after a commit also queues one more.
-    this.timer = setInterval(() => {
-      if (!this.running) this.kick();
-    }, this.pollIntervalMs);
-    this.timer.unref();
+    this.loop.start();
   }
 
   /** Stops polling and waits for the pass in progress: call it while the database and the broker are still up. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+    await this.loop.stop();
   }
 
   /** Publish now (called after a commit); coalesces with a relay pass already in progress. */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.rerun = true;
-      return;
-    }
-    this.running = this.relayUntilDrained()
-      .catch((error: unknown) => this.options.logger.warn(`${this.options.name} failed, will retry: ${String(error)}`))
-      .finally(() => {
-        this.running = undefined;
-        if (this.rerun && !this.stopped) {
-          this.rerun = false;
-          this.kick();
-        }
-      });
+    this.loop.kick();
   }
 
   private async relayUntilDrained(): Promise<void> {
-    while (!this.stopped && (await this.relayOnce()) === this.batchSize);
+    while (!this.loop.stopped && (await this.relayOnce()) === this.batchSize);
     if (Date.now() - this.lastPruneAt >= this.pruneIntervalMs) {
       this.lastPruneAt = Date.now();
       await this.prunePublished();

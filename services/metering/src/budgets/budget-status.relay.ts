@@ -3,6 +3,7 @@ import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { BudgetScope as BudgetScopeProto, BudgetState, BudgetStatusSchema, Topics, type BudgetStatus } from '@vectorstack/contracts';
 import { KafkaProducer, uuidv7 } from '@vectorstack/kafka';
+import { DrainLoop } from '@vectorstack/database';
 import { DataSource } from 'typeorm';
 import { formatNumeric } from '../common/decimal';
 import { BUDGET_RELAY_LOCK } from '../common/ledger-lock';
@@ -62,10 +63,7 @@ export function budgetStatusMessage(row: StatusRow): BudgetStatus {
 @Injectable()
 export class BudgetStatusRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('BudgetRelay');
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private rerun = false;
-  private stopped = false;
+  private readonly loop = new DrainLoop({ name: 'budget relay', pollIntervalMs: POLL_INTERVAL_MS, pass: () => this.relayUntilDrained(), logger: this.logger });
 
   constructor(
     private readonly dataSource: DataSource,
@@ -73,38 +71,20 @@ export class BudgetStatusRelay implements OnApplicationBootstrap, OnApplicationS
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      if (!this.running) this.kick();
-    }, POLL_INTERVAL_MS);
-    this.timer.unref();
+    this.loop.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+    await this.loop.stop();
   }
 
   /** Publish now (after a commit that changed states); coalesces with a pass in progress. */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.rerun = true;
-      return;
-    }
-    this.running = this.relayUntilDrained()
-      .catch((error: unknown) => this.logger.warn(`budget relay failed, will retry: ${error instanceof Error ? error.message : String(error)}`))
-      .finally(() => {
-        this.running = undefined;
-        if (this.rerun && !this.stopped) {
-          this.rerun = false;
-          this.kick();
-        }
-      });
+    this.loop.kick();
   }
 
   private async relayUntilDrained(): Promise<void> {
-    while (!this.stopped && (await this.relayOnce()) === BATCH_SIZE);
+    while (!this.loop.stopped && (await this.relayOnce()) === BATCH_SIZE);
   }
 
   /** Publishes one batch; 0 when nothing is pending or another replica is relaying. */
