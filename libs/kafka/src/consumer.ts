@@ -47,7 +47,17 @@ interface ConsumerOptionsBase<S extends DescMessage> {
   /** For a group without committed offsets: read the topic from its start (state topics) instead of new records only. */
   readonly fromBeginning?: boolean;
   readonly partitionsConsumedConcurrently?: number;
+  /**
+   * How long the broker waits for a silent member before giving its partitions to the others
+   * (default 10 s): the pause a crashed replica causes. Heartbeats go out between slices and
+   * between handler retries, so one slice's handling must stay well under this.
+   */
   readonly sessionTimeoutMs?: number;
+  /**
+   * How often the member heartbeats (default 1000 ms). A member learns that its group is
+   * rebalancing (a replica joined or left) only from a heartbeat answer, and the whole group
+   * stops consuming until every member has rejoined, so this bounds that pause per member.
+   */
   readonly heartbeatIntervalMs?: number;
   readonly rebalanceTimeoutMs?: number;
   /**
@@ -104,8 +114,8 @@ export class KafkaConsumerRunner {
     const consumer = this.connection.kafka.consumer({
       groupId,
       allowAutoTopicCreation: false,
-      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-      heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
+      sessionTimeout: options.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: options.heartbeatIntervalMs ?? 1_000,
       rebalanceTimeout: options.rebalanceTimeoutMs ?? 60_000,
       maxWaitTimeInMs: options.maxWaitTimeMs ?? 1_000,
     });

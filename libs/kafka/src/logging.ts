@@ -34,6 +34,10 @@ export const silentLogger: KafkaLogger = {
 // purpose (see producer.ts) so it is noise.
 const DOWNGRADED_MESSAGES = ['Limiting retries for the idempotent producer may invalidate EoS guarantees'];
 
+// A replica joining or leaving makes every member's next heartbeat answer REBALANCE_IN_PROGRESS;
+// kafkajs logs that answer as a connection error, but it is the group working as designed.
+const REBALANCING = 'The group is rebalancing, so a rejoin is needed';
+
 /**
  * Routes kafkajs's own logs to `logger` as structured lines (`{ kafkajs: namespace, ...extra }`)
  * instead of kafkajs's default console JSON.
@@ -45,6 +49,10 @@ export function kafkaLogCreator(logger: KafkaLogger): logCreator {
       const fields = { kafkajs: namespace, ...extra };
       if (DOWNGRADED_MESSAGES.includes(message)) {
         logger.debug(fields, message);
+        return;
+      }
+      if ((extra as { error?: unknown }).error === REBALANCING) {
+        logger.info(fields, message);
         return;
       }
       switch (level) {
