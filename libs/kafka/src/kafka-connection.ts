@@ -1,5 +1,9 @@
 import { Kafka, type Admin, type KafkaConfig } from 'kafkajs';
 import { kafkaLogCreator, silentLogger, toKafkaLogLevel, type KafkaLogger, type KafkaLogLevelName } from './logging';
+import { applyRequestQueueFix } from './request-queue-fix';
+
+// Before any client exists: kafkajs would otherwise spin a 1 ms timer per broker connection.
+applyRequestQueueFix();
 
 export interface KafkaConnectionOptions {
   /** Identifies this service in broker logs and in the `producer` record header. */
