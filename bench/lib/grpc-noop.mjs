@@ -1,8 +1,9 @@
-// The floor of a gRPC benchmark on this machine: a bare @grpc/grpc-js unary round trip over
-// loopback to a server in its own process, with no protobuf, no metrics, no service code. The
-// handler answers a fixed byte string at once, so what remains is HTTP/2 framing, grpc-js on both
-// sides, two event loops and the kernel's loopback. The gRPC benches print it beside their numbers
-// (measured alternately with them, so both see the same machine).
+// A reference point for gRPC benchmarks on this machine: a bare @grpc/grpc-js unary round trip
+// over loopback to a server in its own process, with no protobuf, no metrics, no service code.
+// The handler answers a fixed byte string at once, so what remains is HTTP/2 framing, grpc-js on
+// both sides, two event loops and the kernel's loopback. The gRPC benches print it beside their
+// numbers (measured alternately with them, so both see the same machine); the platform's own
+// transport (libs/grpc, on node:http2) can come in under it: bench/grpc/transport.bench.mjs.
 //
 //   node bench/lib/grpc-noop.mjs                 # the probe alone: sequential latency, 5,000 calls
 //   node bench/lib/grpc-noop.mjs --serve [port]  # only the server (prints its port)

@@ -3,8 +3,8 @@
 // calls Redis counted, INFO commandstats delta). Target (issue 4): p99 under 1 ms.
 // Run: npm start && node bench/ratelimit/grpc-check.bench.mjs
 //
-// Sequential latency: after a warm-up, calls alternate between a bare grpc-js no-op server
-// (bench/lib/grpc-noop.mjs, its own process: the floor of any gRPC call on this machine) and
+// Sequential latency: after a warm-up, calls alternate between a bare @grpc/grpc-js no-op server
+// (bench/lib/grpc-noop.mjs, its own process: the reference implementation's bare round trip) and
 // Check, one call in flight at a time, so a busy moment of a shared machine hits both alike.
 // Printed beside it: the per-round difference to the no-op (what ratelimit adds), the ratelimit
 // process's CPU per check (its idle rate subtracted) and the client's own GC pauses.

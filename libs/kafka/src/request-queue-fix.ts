@@ -30,7 +30,7 @@ const CHECK_PENDING_INTERVAL_MS = 10;
 
 const FIXED = Symbol.for('vectorstack.kafkajs.request-queue-fix');
 
-export function scheduleCheckPendingRequests(this: RequestQueueInternals): void {
+export function scheduleCheckPendingRequests(this: Omit<RequestQueueInternals, 'scheduleCheckPendingRequests'>): void {
   if (this.throttleCheckTimeoutId) return; // a check is already armed
   const untilUnthrottled = this.throttledUntil - Date.now();
   let delay: number;
