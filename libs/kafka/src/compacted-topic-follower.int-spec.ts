@@ -89,4 +89,26 @@ describe('CompactedTopicFollower over the real broker', () => {
     await Promise.all(replicas.map((replica) => replica.caughtUp));
     expect(states.map((state) => state.size)).toEqual([6, 6]);
   });
+
+  it('syncToEnd: a record acknowledged a moment ago is applied when it resolves; a stopped follower times out', async () => {
+    const state = new Map<string, number>();
+    const follower = follow(state);
+    await follower.start();
+    await follower.caughtUp;
+    expect(await follower.syncToEnd(1_000)).toBe(true); // nothing new: at once
+
+    await producer.sendBatch(
+      topic,
+      ['x', 'y', 'z'].map((id, i) => ({ key: id, message: { id, contextWindow: 10 + i } })),
+    );
+    expect(await follower.syncToEnd(5_000)).toBe(true);
+    expect(['x', 'y', 'z'].map((id) => state.get(id))).toEqual([10, 11, 12]);
+
+    await follower.stop();
+    await producer.send(topic, { key: 'late', message: { id: 'late', contextWindow: 1 } });
+    const started = Date.now();
+    expect(await follower.syncToEnd(300)).toBe(false);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(state.has('late')).toBe(false);
+  });
 });

@@ -34,6 +34,11 @@ export interface CompactedTopicFollowerOptions<S extends DescMessage> {
 
 const DEFAULT_MAX_WAIT_TIME_MS = 1_000;
 
+interface SyncWaiter {
+  /** The follower applied a partition up to `position` (exclusive). */
+  advanced(partition: number, position: bigint): void;
+}
+
 /**
  * Keeps in-memory state in step with a compacted topic: reads it from the beginning under a
  * consumer group of its own (every replica must see every key), then follows it. `caughtUp`
@@ -48,6 +53,9 @@ export class CompactedTopicFollower<S extends DescMessage> {
   private isCaughtUp = false;
   private groupId = '';
   private poll?: NodeJS.Timeout;
+  /** Per partition, the offset after the last record applied. */
+  private readonly positions = new Map<number, bigint>();
+  private readonly syncWaiters = new Set<SyncWaiter>();
 
   constructor(private readonly options: CompactedTopicFollowerOptions<S>) {}
 
@@ -72,8 +80,11 @@ export class CompactedTopicFollower<S extends DescMessage> {
       handleEach: async (record) => {
         if (record.message) this.options.onValue(record.message, record);
         else if (record.key) this.options.onTombstone(record.key);
+        const next = BigInt(record.offset) + 1n;
         const end = this.endOffsets.get(record.partition);
-        if (end !== undefined && BigInt(record.offset) + 1n >= end) this.endOffsets.delete(record.partition);
+        if (end !== undefined && next >= end) this.endOffsets.delete(record.partition);
+        this.positions.set(record.partition, next);
+        for (const waiter of this.syncWaiters) waiter.advanced(record.partition, next);
         this.checkCaughtUp();
       },
     });
@@ -100,6 +111,41 @@ export class CompactedTopicFollower<S extends DescMessage> {
       }
       if (!this.isCaughtUp && this.poll) this.pollCommittedOffsets();
     }, CATCH_UP_POLL_MS);
+  }
+
+  /**
+   * Waits until this replica has applied every partition up to where it ends now, so a change
+   * acknowledged elsewhere a moment ago is visible here; gives up after `timeoutMs`. Resolves
+   * true when it got there (false on timeout, or when the end offsets could not be read). For a
+   * lookup that missed and might be about something just written (a key created a moment ago).
+   */
+  async syncToEnd(timeoutMs: number): Promise<boolean> {
+    let targets: Map<number, bigint>;
+    try {
+      const admin = await this.options.connection.getAdmin();
+      const ends = await admin.fetchTopicOffsets(this.options.topic.name);
+      targets = new Map(ends.map(({ partition, high }) => [partition, BigInt(high)] as const).filter(([partition, high]) => high > (this.positions.get(partition) ?? 0n)));
+    } catch (error) {
+      this.options.logger?.warn({ err: error instanceof Error ? error.message : String(error) }, `${this.options.label} end offsets unavailable`);
+      return false;
+    }
+    if (targets.size === 0) return true;
+    return new Promise<boolean>((resolve) => {
+      const finish = (ok: boolean) => {
+        clearTimeout(timer);
+        this.syncWaiters.delete(waiter);
+        resolve(ok);
+      };
+      const waiter: SyncWaiter = {
+        advanced: (partition, position) => {
+          const target = targets.get(partition);
+          if (target !== undefined && position >= target) targets.delete(partition);
+          if (targets.size === 0) finish(true);
+        },
+      };
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      this.syncWaiters.add(waiter);
+    });
   }
 
   private checkCaughtUp(): void {

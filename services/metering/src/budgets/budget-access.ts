@@ -8,9 +8,12 @@ export interface KeyOwner {
 
 const KEY_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** Whether `keyId` could name a key at all (anything else is a 404 without a lookup). */
+export const isKeyIdShaped = (keyId: string): boolean => KEY_ID.test(keyId);
+
 /** The tenant of a key, from the key-state cache the guard keeps (fed by the compacted key topic). */
 export function keyOwner(cache: KeyStateCache, keyId: string): KeyOwner | undefined {
-  if (!KEY_ID.test(keyId)) return undefined;
+  if (!isKeyIdShaped(keyId)) return undefined;
   const principal = cache.stateOf(keyId)?.principal;
   return principal ? { keyId, tenantId: principal.tenantId } : undefined;
 }

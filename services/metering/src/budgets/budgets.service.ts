@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { KeyStateCache, type AuthenticatedPrincipal } from '@vectorstack/auth-guard';
+import { KeyStateCache, KeyStateFollower, type AuthenticatedPrincipal } from '@vectorstack/auth-guard';
 import { DataSource, type EntityManager } from 'typeorm';
 import { formatNumeric } from '../common/decimal';
 import { meteringError } from '../common/metering-errors';
-import { keyBudgetAccess, keyOwner, tenantBudgetAccess } from './budget-access';
+import { isKeyIdShaped, keyBudgetAccess, keyOwner, tenantBudgetAccess, type KeyOwner } from './budget-access';
 import { BUDGET_STATE_SQL, BudgetEvaluator, budgetMonth, SPENT_SQL, type BudgetScope, type BudgetStateName } from './budget-evaluator';
 import { compareDecimals, type BudgetLimits } from './budget.schemas';
 import { BudgetStatusRelay } from './budget-status.relay';
@@ -25,6 +25,9 @@ export interface BudgetView {
   updated_at: number | null;
 }
 
+/** How long a lookup of an unknown key id waits for this replica's key cache to catch up. */
+const KEY_SYNC_TIMEOUT_MS = 2_000;
+
 interface BudgetRow {
   soft: string | null;
   hard: string | null;
@@ -38,18 +41,30 @@ export class BudgetsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly cache: KeyStateCache,
+    private readonly keyFollower: KeyStateFollower,
     private readonly evaluator: BudgetEvaluator,
     private readonly relay: BudgetStatusRelay,
   ) {}
 
   async getKey(principal: AuthenticatedPrincipal, keyId: string): Promise<BudgetView> {
-    const { owner } = keyBudgetAccess(principal, keyOwner(this.cache, keyId), keyId, false);
+    const { owner } = keyBudgetAccess(principal, await this.ownerOf(keyId), keyId, false);
     return this.view(this.dataSource.manager, 'key', owner.keyId, owner.tenantId);
   }
 
   async putKey(principal: AuthenticatedPrincipal, keyId: string, limits: BudgetLimits): Promise<BudgetView> {
-    const { owner } = keyBudgetAccess(principal, keyOwner(this.cache, keyId), keyId, true);
+    const { owner } = keyBudgetAccess(principal, await this.ownerOf(keyId), keyId, true);
     return this.write(principal, 'key', owner.keyId, owner.tenantId, limits);
+  }
+
+  /**
+   * The key's owner from this replica's key cache. A key created a moment ago may not have reached
+   * the cache yet: on a miss, the cache first reads the key topic up to its current end.
+   */
+  private async ownerOf(keyId: string): Promise<KeyOwner | undefined> {
+    const owner = keyOwner(this.cache, keyId);
+    if (owner || !isKeyIdShaped(keyId)) return owner;
+    await this.keyFollower.syncToEnd(KEY_SYNC_TIMEOUT_MS);
+    return keyOwner(this.cache, keyId);
   }
 
   async getTenant(principal: AuthenticatedPrincipal, requestedTenantId: string | undefined): Promise<BudgetView> {
