@@ -106,6 +106,12 @@ class Channel {
   }
 }
 
+/** `host:port`, `dns:///host:port` (the gRPC name syntax) or `http://host:port`, as the URL to connect to. */
+export function grpcAuthority(address: string): string {
+  if (/^https?:\/\//.test(address)) return address;
+  return `http://${address.replace(/^dns:\/\/\//, '')}`;
+}
+
 /**
  * A client for the unary methods of a generated service, over one long-lived HTTP/2 connection
  * (h2c) speaking gRPC directly on `node:http2` (see server.ts for why not grpc-js). Every call
@@ -114,7 +120,7 @@ class Channel {
  * otherwise the server's status and message.
  */
 export function createGrpcClient<S extends GenServiceMethods>(service: GenService<S>, address: string, options: GrpcClientOptions): GrpcClient<S> {
-  const authority = /^https?:\/\//.test(address) ? address : `http://${address}`;
+  const authority = grpcAuthority(address);
   const channel = new Channel(authority, options.keepaliveMs ?? 30_000);
   const maxReceiveBytes = options.maxReceiveMessageBytes ?? 4 * 1024 * 1024;
   const methods: Record<string, unknown> = { close: () => channel.close() };

@@ -82,7 +82,15 @@ export class GrpcServer {
       session.on('close', () => this.sessions.delete(session));
       session.on('error', () => undefined); // a broken connection ends its calls; nothing to report
     });
-    server.on('stream', (stream, headers) => this.serve(stream, headers));
+    server.on('stream', (stream, headers) => {
+      try {
+        this.serve(stream, headers);
+      } catch (error) {
+        // e.g. the stream was reset while it was being answered: end it, never the process
+        this.options.logger?.warn({ err: error }, 'gRPC stream failed');
+        stream.destroy();
+      }
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -141,8 +149,14 @@ export class GrpcServer {
       finished = true;
       clearTimeout(deadlineTimer);
       stopTimer({ rpc_grpc_status_code: code });
-      if (response) this.respondMessage(stream, response);
-      else this.respondStatus(stream, code, message);
+      try {
+        if (response) this.respondMessage(stream, response);
+        else this.respondStatus(stream, code, message);
+      } catch (error) {
+        // The stream went away while it was being answered (finish also runs from timers and promises).
+        this.options.logger?.warn({ err: error, rpc: route.path }, 'gRPC response could not be sent');
+        stream.destroy();
+      }
     };
     if (timeoutMs !== undefined) deadlineTimer = setTimeout(() => finish(GrpcStatus.DEADLINE_EXCEEDED, 'deadline exceeded'), timeoutMs);
     stream.on('close', () => {

@@ -1,3 +1,4 @@
+import { grpcAuthority } from './client';
 import { GrpcStatus } from './errors';
 import { decodeGrpcMessage, encodeGrpcMessage, formatTimeout, frameMessage, parseStatus, parseTimeout, statusFromHttp, unframeMessage } from './wire';
 
@@ -33,6 +34,13 @@ describe('gRPC wire helpers', () => {
     expect(unframeMessage(framed.subarray(0, 6))).toMatchObject({ ok: false, code: GrpcStatus.INTERNAL });
     expect(unframeMessage(Buffer.concat([framed, framed]))).toMatchObject({ ok: false, code: GrpcStatus.INTERNAL });
     expect(unframeMessage(Buffer.from([1, 0, 0, 0, 0]))).toMatchObject({ ok: false, code: GrpcStatus.UNIMPLEMENTED });
+  });
+
+  it('accepts the address forms the services are configured with', () => {
+    expect(grpcAuthority('auth:50051')).toBe('http://auth:50051');
+    expect(grpcAuthority('dns:///auth.vectorstack.svc:50051')).toBe('http://auth.vectorstack.svc:50051');
+    expect(grpcAuthority('http://127.0.0.1:50051')).toBe('http://127.0.0.1:50051');
+    expect(grpcAuthority('[::1]:50051')).toBe('http://[::1]:50051');
   });
 
   it('maps statuses', () => {
