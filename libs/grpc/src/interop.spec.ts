@@ -174,6 +174,29 @@ describe('createGrpcClient connection handling', () => {
     await expect(client.verify({ apiKey: 'a' })).rejects.toMatchObject({ code: GrpcStatus.CANCELLED });
   });
 
+  it('multiplexes many concurrent calls over its one connection', async () => {
+    const server = new GrpcServer();
+    let connections = 0;
+    server.addService(AuthService, {
+      verify: async (request) => {
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20));
+        return { outcome: VerifyOutcome.VALID, principal: { keyId: request.apiKey } };
+      },
+    });
+    const port = await server.listen('127.0.0.1', 0);
+    (server as unknown as { server: http2.Http2Server }).server.on('session', () => (connections += 1));
+    const client = createGrpcClient(AuthService, `127.0.0.1:${port}`, { deadlineMs: 5_000 });
+    try {
+      const keys = Array.from({ length: 500 }, (_, i) => `vsk_${i}`);
+      const responses = await Promise.all(keys.map((apiKey) => client.verify({ apiKey })));
+      expect(responses.map((response) => response.principal?.keyId)).toEqual(keys);
+      expect(connections).toBe(1);
+    } finally {
+      client.close();
+      await server.shutdown(1_000);
+    }
+  });
+
   it('lets calls in flight finish when the server shuts down gracefully', async () => {
     const server = new GrpcServer();
     server.addService(AuthService, {
