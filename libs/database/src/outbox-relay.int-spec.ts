@@ -122,6 +122,22 @@ describe('OutboxRelay on real Postgres', () => {
     expect(await outbox.relayOnce()).toBe(1);
   });
 
+  it('retries soon after finding the lock busy, not at the next poll', async () => {
+    await write('a');
+    const outbox = relay({ pollIntervalMs: 60_000 });
+    outbox.start();
+    let released = 0;
+    await dataSource.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`vectorstack:test:${schema}`]);
+      outbox.kick(); // finds the lock held by "another replica"
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await unpublished()).toBe(1);
+      released = Date.now();
+    });
+    await until('the row to be published', async () => (await unpublished()) === 0, 2_000);
+    expect(Date.now() - released).toBeLessThan(1_500);
+  });
+
   it('prunes rows published longer ago than the retention, keeping recent and unpublished ones', async () => {
     await dataSource.query(
       `INSERT INTO "${schema}".test_outbox (key, published_at) VALUES ('old', now() - interval '2 hours'), ('recent', now() - interval '10 minutes'), ('pending', NULL)`,

@@ -21,7 +21,11 @@ export interface OutboxRelayOptions<Row extends OutboxRow> {
   /** Names the relay in its warnings, e.g. "key-state relay". */
   readonly name: string;
   readonly logger: { warn(message: string): void };
-  /** Poll for rows written without a kick (another replica's, or a failed pass's); default 100 ms. */
+  /**
+   * Poll for rows no kick will publish (a failed pass's, or those of a replica that died before
+   * relaying them); default 1 s. It is a fallback: a replica's own writes are published by its
+   * kick, and a kick that finds another replica relaying retries after 50 ms.
+   */
   readonly pollIntervalMs?: number;
   /** Default 500. */
   readonly batchSize?: number;
@@ -38,18 +42,23 @@ export interface OutboxRelayOptions<Row extends OutboxRow> {
  * runs the passes: a poll, `kick()` after a commit (coalescing with a pass in progress), one
  * relay across replicas under an advisory lock, and pruning of long-published rows.
  */
+/** How soon a pass that found another replica relaying tries again. */
+const LOCK_BUSY_RETRY_MS = 50;
+
 export class OutboxRelay<Row extends OutboxRow> {
   private readonly batchSize: number;
   private readonly publishedRetentionSeconds: number;
   private readonly pruneIntervalMs: number;
   private readonly loop: DrainLoop;
   private lastPruneAt = 0;
+  private lockBusy = false;
+  private lockRetry?: NodeJS.Timeout;
 
   constructor(private readonly options: OutboxRelayOptions<Row>) {
     this.batchSize = options.batchSize ?? 500;
     this.publishedRetentionSeconds = options.publishedRetentionSeconds ?? 3_600;
     this.pruneIntervalMs = options.pruneIntervalMs ?? 5_000;
-    this.loop = new DrainLoop({ name: options.name, pollIntervalMs: options.pollIntervalMs ?? 100, pass: () => this.relayUntilDrained(), logger: options.logger });
+    this.loop = new DrainLoop({ name: options.name, pollIntervalMs: options.pollIntervalMs ?? 1_000, pass: () => this.relayUntilDrained(), logger: options.logger });
   }
 
   start(): void {
@@ -58,6 +67,7 @@ export class OutboxRelay<Row extends OutboxRow> {
 
   /** Stops polling and waits for the pass in progress: call it while the database and the broker are still up. */
   async stop(): Promise<void> {
+    clearTimeout(this.lockRetry);
     await this.loop.stop();
   }
 
@@ -67,7 +77,17 @@ export class OutboxRelay<Row extends OutboxRow> {
   }
 
   private async relayUntilDrained(): Promise<void> {
+    this.lockBusy = false;
     while (!this.loop.stopped && (await this.relayOnce()) === this.batchSize);
+    if (this.lockBusy && !this.loop.stopped && !this.lockRetry) {
+      // Another replica is relaying, possibly past our rows already: look again shortly rather
+      // than at the next poll, so our rows are not held back by its pass.
+      this.lockRetry = setTimeout(() => {
+        this.lockRetry = undefined;
+        this.loop.kick();
+      }, LOCK_BUSY_RETRY_MS);
+      this.lockRetry.unref();
+    }
     if (Date.now() - this.lastPruneAt >= this.pruneIntervalMs) {
       this.lastPruneAt = Date.now();
       await this.prunePublished();
@@ -89,7 +109,10 @@ export class OutboxRelay<Row extends OutboxRow> {
   async relayOnce(): Promise<number> {
     return this.options.dataSource.transaction(async (manager) => {
       const [{ locked }] = await manager.query('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [this.options.lockName]);
-      if (!locked) return 0;
+      if (!locked) {
+        this.lockBusy = true;
+        return 0;
+      }
       const rows = await manager
         .getRepository(this.options.entity)
         .createQueryBuilder('o')
