@@ -1,45 +1,18 @@
 /**
  * The local platform as a user runs it: `npm start` (already done by `npm test`),
- * `npm run status`, one base URL, logs, crash recovery, bad configuration and
- * graceful shutdown — against the real processes that deploy/local/vs.mjs started.
+ * `npm run status`, one base URL, logs, bad configuration and graceful shutdown — against the
+ * real processes that deploy/local/vs.mjs started. (Crash recovery kills a service, which other
+ * suites running alongside would see: it is in test/chaos, which runs alone.)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { manifest, platformEnv, root, status, waitFor } from '../support/local-platform';
 
-const root = join(__dirname, '../..');
-const vsScript = join(root, 'deploy/local/vs.mjs');
-
-interface ManifestEntry {
-  name: string;
-  port?: number;
-  worker?: boolean;
-  entry: string;
-}
-interface ComponentStatus {
-  component: string;
-  state: 'up' | 'down';
-  ready: boolean;
-  pid: number | null;
-  port: number | null;
-}
-
-const manifest: ManifestEntry[] = JSON.parse(readFileSync(join(root, 'deploy/services.json'), 'utf8')).services;
 const routes: Array<{ prefix: string; service: string }> = JSON.parse(readFileSync(join(root, 'deploy/routes.json'), 'utf8')).routes;
 const httpServices = manifest.filter((s) => !s.worker);
-
-function vs(...args: string[]) {
-  return spawnSync(process.execPath, [vsScript, ...args], { cwd: root, encoding: 'utf8', env: process.env, timeout: 240_000 });
-}
-
-function status(): { code: number; components: ComponentStatus[] } {
-  const result = vs('status', '--json');
-  return { code: result.status ?? -1, components: JSON.parse(result.stdout) as ComponentStatus[] };
-}
-
-const platformEnv: Record<string, string> = JSON.parse(vs('env', '--json').stdout);
 const serviceUrl = (name: string) => platformEnv[`SERVICE_URL_${name.toUpperCase().replace(/-/g, '_')}`];
 const baseUrl = platformEnv.VECTORSTACK_BASE_URL;
 const logFile = (name: string) => join(platformEnv.VECTORSTACK_STATE_DIR, 'logs', `${name}.log`);
@@ -52,16 +25,6 @@ async function freePort(): Promise<number> {
       server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
     });
   });
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 describe('the local platform (npm start)', () => {
@@ -137,25 +100,6 @@ describe('the local platform (npm start)', () => {
     const logged = JSON.parse(lines[0]) as { req: { headers: Record<string, string> } };
     expect(logged.req.headers.authorization).toBe('[redacted]');
     expect(readFileSync(logFile('router'), 'utf8')).not.toContain(secret);
-  });
-
-  it('shows a service killed with kill -9 as down, and npm start brings it back', async () => {
-    const victim = 'metering';
-    const before = status().components.find((c) => c.component === victim);
-    expect(before?.pid).toBeGreaterThan(0);
-    process.kill(before?.pid as number, 'SIGKILL');
-    await waitFor('metering to be seen as down', async () => (status().components.find((c) => c.component === victim)?.state === 'down' ? true : undefined), 10_000);
-    const down = status();
-    expect(down.code).not.toBe(0);
-    expect(down.components.find((c) => c.component === victim)).toMatchObject({ state: 'down', ready: false });
-
-    const up = vs('up');
-    expect(up.status).toBe(0);
-    const after = status();
-    expect(after.code).toBe(0);
-    const restarted = after.components.find((c) => c.component === victim);
-    expect(restarted).toMatchObject({ state: 'up', ready: true });
-    expect(restarted?.pid).not.toBe(before?.pid);
   });
 
   it('keeps the training worker heartbeat fresh (a process without an HTTP server)', () => {
