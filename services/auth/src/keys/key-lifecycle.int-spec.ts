@@ -80,10 +80,11 @@ describe('API key lifecycle', () => {
 
   it('refuses an expired key and every key of a disabled tenant', async () => {
     const tenant = await createTenant();
-    const key = await createKey(tenant.id, { expires_at: Math.floor(Date.now() / 1000) + 2 });
+    // Whole seconds, at least 2 s ahead, so the key is still valid when first used even under load.
+    const key = await createKey(tenant.id, { expires_at: Math.floor(Date.now() / 1000) + 3 });
     expect((await call('GET', '/v1/keys', { key: key.key })).status).toBe(200);
     const other = await createKey(tenant.id);
-    await sleep(2_500);
+    await sleep(key.expires_at * 1000 - Date.now() + 100);
     expectOpenAIError(await call('GET', '/v1/keys', { key: key.key }), 401, 'authentication_error', 'invalid_api_key');
 
     const disabled = await call('PATCH', `/v1/tenants/${tenant.id}`, { key: adminKey(), body: { status: 'disabled' } });

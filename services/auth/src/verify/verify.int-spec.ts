@@ -51,9 +51,10 @@ describe('AuthService.Verify over gRPC', () => {
 
     const rotated = await createKey(tenant.id);
     await call('POST', `/v1/keys/${rotated.id}/rotate`, { key: adminKey(), body: { grace_seconds: 1 } });
-    const expiring = await createKey(tenant.id, { expires_at: Math.floor(Date.now() / 1000) + 1 });
+    // Whole seconds, at least 2 s ahead, so a slow request under load still sends a future expiry.
+    const expiring = await createKey(tenant.id, { expires_at: Math.floor(Date.now() / 1000) + 3 });
     expect((await client.verify({ apiKey: rotated.key })).outcome).toBe(VerifyOutcome.VALID);
-    await sleep(2_100);
+    await sleep(Math.max(2_100, expiring.expires_at * 1000 - Date.now() + 100));
     expect((await client.verify({ apiKey: rotated.key })).outcome).toBe(VerifyOutcome.ROTATED_OUT);
     expect((await client.verify({ apiKey: expiring.key })).outcome).toBe(VerifyOutcome.EXPIRED);
 
