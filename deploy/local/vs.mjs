@@ -164,7 +164,11 @@ function run(cmd, args, { input, env, cwd, logTo, inherit } = {}) {
     if (fd !== null) closeSync(fd);
     child.stdout?.on('data', (d) => (out += d));
     child.stderr?.on('data', (d) => (out += d));
-    if (child.stdin) child.stdin.end(input ?? '');
+    if (child.stdin) {
+      // A child that exits without reading its input closes the pipe: its exit code says what happened.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(input ?? '');
+    }
     child.on('error', reject);
     child.on('close', (code) => resolvePromise({ code, out }));
   });

@@ -7,6 +7,7 @@ export { KafkaModule, KafkaHealthIndicator, KAFKA_MODULE_OPTIONS, type KafkaModu
 export { KafkaConnection, parseBrokers, type KafkaConnectionOptions, type KafkaPingResult } from './kafka-connection';
 export { KafkaProducer, type OutgoingEvent, type SentEvent, type SentRecord, type RawRecord } from './producer';
 export {
+  HIGH_VOLUME_FETCH,
   KafkaConsumerRunner,
   type ConsumedRecord,
   type BatchHandler,

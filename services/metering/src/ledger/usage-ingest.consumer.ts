@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { toBinary } from '@bufbuild/protobuf';
 import { deadLetterTopicName, UsageRecordedSchema, type UsageRecorded } from '@vectorstack/contracts';
-import { KafkaConnection, KafkaConsumerRunner, KafkaHeaders, KafkaProducer, type ConsumedRecord, type RunningConsumer } from '@vectorstack/kafka';
+import { HIGH_VOLUME_FETCH, KafkaConnection, KafkaConsumerRunner, KafkaHeaders, KafkaProducer, type ConsumedRecord, type RunningConsumer } from '@vectorstack/kafka';
 import { Counter, Histogram, register } from 'prom-client';
 import { METERING_OPTIONS, type MeteringOptions } from '../config/metering.config';
 import { BudgetStatusRelay } from '../budgets/budget-status.relay';
@@ -107,7 +107,7 @@ export class UsageIngestConsumer implements OnApplicationBootstrap, OnApplicatio
       batchSize: this.options.batchSize,
       partitionsConsumedConcurrently: this.options.concurrency,
       maxAttempts: MAX_ATTEMPTS,
-      maxWaitTimeMs: 250,
+      ...HIGH_VOLUME_FETCH,
       handler: (records) => this.handle(records),
     });
     this.lag = new ConsumerLagPoller(this.connection, usageTopic.name, consumerGroup, this.options.lagPollMs);

@@ -30,7 +30,8 @@ class RedisConnectionLifecycle implements OnApplicationShutdown {
     {
       provide: RATELIMIT_REDIS,
       inject: [RATELIMIT_OPTIONS],
-      useFactory: (options: RatelimitOptions) => createRateLimitRedis(options.redisUrl, { commandTimeoutMs: options.commandTimeoutMs }),
+      // Auto-pipelining: concurrent Checks and a reconciliation slice's settles leave in one write.
+      useFactory: (options: RatelimitOptions) => createRateLimitRedis(options.redisUrl, { commandTimeoutMs: options.commandTimeoutMs, autoPipelining: true }),
     },
     {
       provide: RateLimiter,

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { UsageRecorded } from '@vectorstack/contracts';
-import { KafkaConsumerRunner, type ConsumedRecord, type RunningConsumer } from '@vectorstack/kafka';
+import { HIGH_VOLUME_FETCH, KafkaConsumerRunner, type ConsumedRecord, type RunningConsumer } from '@vectorstack/kafka';
 import { RateLimiter, type SettleOutcome } from '@vectorstack/ratelimit';
 import { Counter, register } from 'prom-client';
 import { RATELIMIT_OPTIONS, type RatelimitOptions } from '../config/ratelimit.config';
@@ -35,7 +35,7 @@ export class ReconciliationConsumer implements OnApplicationBootstrap, OnApplica
     this.consumer = await this.runner.runConsumer({
       groupId: this.options.reconciliationGroupId,
       topicSpec: this.options.usageTopic,
-      maxWaitTimeMs: 250,
+      ...HIGH_VOLUME_FETCH,
       // A fetched slice is settled concurrently: its Redis calls are in flight together instead
       // of one round trip after another (one usage event per model request reaches this
       // consumer). Settling is idempotent per request id, so a slice retried as a whole (or
