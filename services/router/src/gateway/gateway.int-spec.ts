@@ -6,7 +6,7 @@
 import { fromBinary } from '@bufbuild/protobuf';
 import { Topics, UsageRecordedSchema, type UsageRecorded } from '@vectorstack/contracts';
 import { startFakeAnthropic, startFakeOpenAI, type FakeUpstream } from '@vectorstack/fake-upstream';
-import { testInfra, uniqueSuffix } from '@vectorstack/testing';
+import { createKey as createPlatformKey, testInfra, uniqueSuffix } from '@vectorstack/testing';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import OpenAI, { APIError, AuthenticationError, BadRequestError, NotFoundError, PermissionDeniedError } from 'openai';
 import { adminKey, baseUrl, call, createKey, createModel, createTenant, deleteModels, eventually, modelBody, sleep } from '../testing/router-api';
@@ -281,6 +281,26 @@ describe('OpenAI-compatible gateway (openai SDK through the ingress)', () => {
     expect(error).toBeInstanceOf(APIError);
     expect(String((error as APIError).message)).toContain('failed while streaming');
     expect(received.length).toBeGreaterThan(0);
+  });
+
+  it('frees a finished request\'s concurrency slot before the same key\'s next check (max_concurrent 1)', async () => {
+    const tenant = await createTenant();
+    const created = await createPlatformKey(tenant.id, { name: 'router-it', tier: 'enterprise', scopes: ['chat'] });
+    // The key reaches the ratelimit service through Kafka: retry until it knows the key.
+    await eventually(async () => {
+      const res = await call('PUT', `/v1/limits/${created.id}`, { key: adminKey(), body: { max_concurrent: 1 } });
+      if (res.status !== 200) throw new Error(`PUT /v1/limits: ${res.status}`);
+    }, 20_000);
+    const single = new OpenAI({ baseURL: `${baseUrl()}/v1`, apiKey: created.key, maxRetries: 0 });
+    const ask = () => single.chat.completions.create({ model: id('chat'), messages: [{ role: 'user', content: 'x' }], max_tokens: 10 });
+    // Back to back: each request's settle goes to Redis ahead of the next one's check.
+    for (let i = 0; i < 15; i++) await expect(ask()).resolves.toBeDefined();
+
+    // Two at once (the upstream holds each for 1.5 s): one is served, the other refused.
+    openaiA.control({ latencyMs: 1_500 });
+    const outcomes = await Promise.allSettled([ask(), sleep(300).then(ask)]);
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+    expect(outcomes.find((outcome) => outcome.status === 'rejected')).toMatchObject({ reason: { status: 429, code: 'rate_limit_exceeded' } });
   });
 
   it('answers 429 from the rate limiter with Retry-After once the key is over its plan', async () => {

@@ -24,6 +24,7 @@ class GatewayLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
   constructor(
     @Inject(UsagePublisher) private readonly usage: UsagePublisher,
     @Inject(RATE_LIMIT_REDIS) private readonly redis: Redis,
+    @Inject(RequestLimiter) private readonly rateLimits: RequestLimiter,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -31,9 +32,10 @@ class GatewayLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
     await waitForRedis(this.redis, REDIS_STARTUP_WAIT_MS).catch((error: unknown) => this.logger.warn(`rate-limit Redis not reachable yet: ${String(error)}`));
   }
 
-  /** After HTTP drained: send (or spool) the last usage events, then close the connections. */
+  /** After HTTP drained: send (or spool) the last usage events and rate-limit settles, then close the connections. */
   async onApplicationShutdown(): Promise<void> {
     await this.usage.stop();
+    await this.rateLimits.flush();
     await this.redis.quit().catch(() => this.redis.disconnect());
     await closeUpstreamConnections();
   }

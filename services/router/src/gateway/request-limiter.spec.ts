@@ -25,23 +25,26 @@ const result = (fields: Partial<RateLimitResult>): RateLimitResult => ({
   ...fields,
 });
 
-function limiterAnswering(check: () => Promise<RateLimitResult>) {
-  const calls = { check: [] as unknown[], release: [] as unknown[], reconcile: [] as unknown[] };
+function limiterAnswering(check: () => Promise<RateLimitResult>, deferMs?: number) {
+  const calls = { check: [] as unknown[], release: [] as unknown[], reconcile: [] as unknown[], order: [] as string[] };
   const limiter = {
-    check: jest.fn((request: unknown) => {
+    check: jest.fn((request: { keyId: string; requestId: string }) => {
       calls.check.push(request);
+      calls.order.push(`check ${request.keyId} ${request.requestId}`);
       return check();
     }),
-    release: jest.fn((...args: unknown[]) => {
+    release: jest.fn((...args: string[]) => {
       calls.release.push(args);
+      calls.order.push(`release ${args.join(' ')}`);
       return Promise.resolve({ outcome: 'settled', reservedTokens: 0, chargedTokens: 0 });
     }),
     reconcile: jest.fn((...args: unknown[]) => {
       calls.reconcile.push(args);
+      calls.order.push(`reconcile ${args.join(' ')}`);
       return Promise.resolve({ outcome: 'settled', reservedTokens: 0, chargedTokens: 0 });
     }),
   };
-  return { limiter: new RequestLimiter(limiter as unknown as RateLimiter), calls };
+  return { limiter: new RequestLimiter(limiter as unknown as RateLimiter, deferMs), calls };
 }
 
 describe('RequestLimiter (the router checking limits on the shared Redis)', () => {
@@ -69,11 +72,47 @@ describe('RequestLimiter (the router checking limits on the shared Redis)', () =
     await expect(broken.limiter.admit(principal('free'), 'r', 1)).rejects.toMatchObject({ status: 503, code: 'rate_limiter_unavailable' });
   });
 
-  it('settles with the actual tokens, or releases the whole reservation when nothing was used', () => {
+  it('settles with the actual tokens, or releases the whole reservation when nothing was used', async () => {
     const { limiter, calls } = limiterAnswering(async () => result({}));
     limiter.settle(principal('pro'), 'used', 120.2);
     limiter.settle(principal('pro'), 'failed', 0);
+    await limiter.flush();
     expect(calls.reconcile).toEqual([['k1', 'used', 120]]);
     expect(calls.release).toEqual([['k1', 'failed']]);
+  });
+
+  it("sends a key's settles just ahead of that key's next check, and other keys' settles after the deferral", async () => {
+    const { limiter, calls } = limiterAnswering(async () => result({}), 50);
+    const other = { ...principal('pro'), keyId: 'k2' };
+    limiter.settle(principal('pro'), 'a', 10);
+    limiter.settle(other, 'b', 0);
+    limiter.settle(principal('pro'), 'c', 0);
+    expect(calls.order).toEqual([]); // nothing sent yet
+
+    await limiter.admit(principal('pro'), 'd', 1);
+    expect(calls.order).toEqual(['reconcile k1 a 10', 'release k1 c', 'check k1 d']);
+
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(calls.order.slice(3)).toEqual(['release k2 b']);
+    await limiter.admit(principal('pro'), 'e', 1);
+    expect(calls.order.slice(4)).toEqual(['check k1 e']); // each settle is sent once
+  });
+
+  it('flush sends every waiting settle and waits for the answers (shutdown)', async () => {
+    let answer!: () => void;
+    const { limiter, calls } = limiterAnswering(async () => result({}), 60_000);
+    (limiter as unknown as { limiter: { release: jest.Mock } }).limiter.release.mockImplementation((...args: string[]) => {
+      calls.order.push(`release ${args.join(' ')}`);
+      return new Promise((resolve) => (answer = () => resolve({ outcome: 'settled', reservedTokens: 0, chargedTokens: 0 })));
+    });
+    limiter.settle(principal('pro'), 'a', 0);
+    let flushed = false;
+    const flushing = limiter.flush().then(() => (flushed = true));
+    expect(calls.order).toEqual(['release k1 a']);
+    await Promise.resolve();
+    expect(flushed).toBe(false);
+    answer();
+    await flushing;
+    expect(flushed).toBe(true);
   });
 });

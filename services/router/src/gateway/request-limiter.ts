@@ -3,6 +3,15 @@ import type { AuthenticatedPrincipal } from '@vectorstack/auth-guard';
 import { ApiError } from '@vectorstack/http';
 import { isPlanTier, rateLimitExceeded, type RateLimiter, type RateLimitResult } from '@vectorstack/ratelimit';
 
+/** Default longest wait of a settle for its key's next check (see `RequestLimiter.settle`). */
+export const DEFAULT_SETTLE_DEFER_MS = 20;
+
+interface PendingSettle {
+  readonly requestId: string;
+  /** Actual tokens; 0 releases the whole reservation. */
+  readonly tokens: number;
+}
+
 /**
  * The router's rate limiting, checked in process: one Lua script on the ratelimit service's
  * Redis per request (the same `RateLimiter` the service's gRPC Check runs, so the same plans,
@@ -16,11 +25,21 @@ import { isPlanTier, rateLimitExceeded, type RateLimiter, type RateLimitResult }
  */
 export class RequestLimiter {
   private readonly logger = new Logger('RateLimit');
+  /** Settles waiting to be sent, per key id, in the order the requests ended. */
+  private readonly pending = new Map<string, PendingSettle[]>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private flushTimer?: NodeJS.Timeout;
 
-  constructor(private readonly limiter: RateLimiter) {}
+  /** `deferMs`: longest a settle waits for its key's next check before it is sent alone. */
+  constructor(
+    private readonly limiter: RateLimiter,
+    private readonly deferMs = DEFAULT_SETTLE_DEFER_MS,
+  ) {}
 
   /** Reserves one request and `tokenEstimate` tokens; throws the 429 (or 503). Undefined when the check failed and the tier fails open. */
   async admit(principal: AuthenticatedPrincipal, requestId: string, tokenEstimate: number): Promise<RateLimitResult | undefined> {
+    // Ended requests of this key first: queued on the connection ahead of the check, same write.
+    this.sendPending(principal.keyId);
     let result: RateLimitResult;
     try {
       result = await this.limiter.check({
@@ -48,12 +67,42 @@ export class RequestLimiter {
 
   /**
    * Ends an admitted request off the response path: frees its concurrency slot and replaces its
-   * token reservation by the actual count now (nothing used: the whole reservation comes back).
-   * If this is lost, the usage event settles it when the ratelimit service consumes it.
+   * token reservation by the actual count (nothing used: the whole reservation comes back).
+   *
+   * Not sent at once: it waits for the key's next check on this replica, which sends it first
+   * on the same connection (one Redis round trip for both instead of one each, and Redis runs
+   * it before that check, so this replica's next request already sees the slot free), or for
+   * `deferMs`, whichever comes first. Other replicas see it at most `deferMs` later. If it is
+   * lost (a crash), the usage event settles it when the ratelimit service consumes it.
    */
   settle(principal: AuthenticatedPrincipal, requestId: string, actualTokens: number): void {
-    const tokens = Math.max(0, Math.round(actualTokens));
-    const settled = tokens === 0 ? this.limiter.release(principal.keyId, requestId) : this.limiter.reconcile(principal.keyId, requestId, tokens);
-    settled.catch((error: unknown) => this.logger.debug(`settle ${requestId} failed (the usage event will settle it): ${String(error)}`));
+    const settle: PendingSettle = { requestId, tokens: Math.max(0, Math.round(actualTokens)) };
+    const queued = this.pending.get(principal.keyId);
+    if (queued) queued.push(settle);
+    else this.pending.set(principal.keyId, [settle]);
+    this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = undefined;
+      for (const keyId of [...this.pending.keys()]) this.sendPending(keyId);
+    }, this.deferMs);
+  }
+
+  /** Sends every settle still waiting and waits for the answers (at shutdown, before Redis closes). */
+  async flush(): Promise<void> {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    for (const keyId of [...this.pending.keys()]) this.sendPending(keyId);
+    await Promise.all(this.inFlight);
+  }
+
+  private sendPending(keyId: string): void {
+    const queued = this.pending.get(keyId);
+    if (!queued) return;
+    this.pending.delete(keyId);
+    for (const { requestId, tokens } of queued) {
+      const settled = (tokens === 0 ? this.limiter.release(keyId, requestId) : this.limiter.reconcile(keyId, requestId, tokens))
+        .catch((error: unknown) => this.logger.debug(`settle ${requestId} failed (the usage event will settle it): ${String(error)}`))
+        .finally(() => this.inFlight.delete(settled));
+      this.inFlight.add(settled);
+    }
   }
 }
