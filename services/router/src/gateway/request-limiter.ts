@@ -82,7 +82,7 @@ export class RequestLimiter {
     else this.pending.set(principal.keyId, [settle]);
     this.flushTimer ??= setTimeout(() => {
       this.flushTimer = undefined;
-      for (const keyId of [...this.pending.keys()]) this.sendPending(keyId);
+      this.sendAllPending();
     }, this.deferMs);
   }
 
@@ -90,8 +90,12 @@ export class RequestLimiter {
   async flush(): Promise<void> {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    for (const keyId of [...this.pending.keys()]) this.sendPending(keyId);
+    this.sendAllPending();
     await Promise.all(this.inFlight);
+  }
+
+  private sendAllPending(): void {
+    for (const keyId of [...this.pending.keys()]) this.sendPending(keyId);
   }
 
   private sendPending(keyId: string): void {
