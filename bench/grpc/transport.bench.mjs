@@ -3,8 +3,9 @@
 // the transport alone.   Run: npm run build (or npm start) && node bench/grpc/transport.bench.mjs
 //
 // Each server runs in its own process and answers a fixed Verify-sized response at once; calls
-// alternate (grpc-js, libs/grpc, grpc-js, ...) one at a time, so a busy moment of a shared machine
-// hits both alike. Printed: latency of each, the per-round difference, and each server process's
+// take turns (grpc-js, libs/grpc, grpc-js, ...) in blocks of BENCH_BLOCK (default 250) calls, one
+// at a time, so a busy moment of a shared machine hits both alike and neither client's garbage
+// lands in the other's samples. Printed: latency of each, the difference, and each server process's
 // CPU per call and the client's own CPU per call (measured apart, each transport alone).
 import { fork } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -30,6 +31,7 @@ if (process.argv[2] === '--serve') {
   process.send?.(port);
 } else {
   const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 5_000);
+  const BLOCK = Number(process.env.BENCH_BLOCK ?? 250);
   const CPU_CALLS = Number(process.env.BENCH_CPU_CALLS ?? 3_000);
   const child = fork(fileURLToPath(import.meta.url), ['--serve'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await new Promise((resolve, reject) => {
@@ -44,6 +46,7 @@ if (process.argv[2] === '--serve') {
 
   const { results, paired, client_gc } = await alternate(targets, {
     iterations: ITERATIONS,
+    block: BLOCK,
     check: (name, response) => {
       if (name === 'libs_grpc' && response.outcome !== VerifyOutcome.VALID) throw new Error('unexpected Verify response');
     },
@@ -70,10 +73,10 @@ if (process.argv[2] === '--serve') {
   noopServer.stop();
   child.kill();
 
-  console.log(`unary gRPC over loopback, ${ITERATIONS} sequential calls each, alternating`);
+  console.log(`unary gRPC over loopback, ${ITERATIONS} sequential calls each, in turns of ${BLOCK}`);
   console.log('@grpc/grpc-js:', results.grpc_js, cpu.grpc_js);
   console.log('libs/grpc:    ', results.libs_grpc, cpu.libs_grpc);
-  console.log('per-round difference:', paired);
+  console.log('difference (calls at the same place in their turns):', paired);
   console.log(describeGc(client_gc));
   const ratio = (field) => round(results.libs_grpc[field] / results.grpc_js[field]);
   console.log(`libs/grpc / grpc-js: p50 ${ratio('p50_us')}x, p99 ${ratio('p99_us')}x`);

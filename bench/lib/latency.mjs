@@ -1,19 +1,24 @@
-// Sequential latency of round trips, measured so that two targets see the same machine: calls to
-// the targets alternate (a, b, a, b …; one call in flight at a time, nothing else from this
-// process), so a busy moment of a shared machine lands on both alike. Also makes visible what
-// else explains a tail: the client's own GC pauses (samples overlapping one are counted) and the
-// CPU the server process used per call.
+// Sequential latency of round trips, measured so that several targets see the same machine: the
+// targets take turns (one call in flight at a time, nothing else from this process), in blocks of
+// `block` consecutive calls each, so a busy moment of a shared machine lands on all alike. Blocks
+// rather than single calls (block 1) keep one target's side effects out of another's samples:
+// e.g. the garbage a grpc-js no-op call leaves in this client, or the Postgres query an unknown
+// key costs the server, can trigger GC pauses inside the next target's call. Also
+// makes visible what else explains a tail: the client's own GC pauses (samples overlapping one
+// are counted) and the CPU the server process used per call.
 import { readdirSync, readFileSync } from 'node:fs';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { summarise, round } from './stats.mjs';
 
 /**
- * Runs `warmup` calls of each target, then `iterations` rounds of one call per target in turn.
+ * Runs `warmup` calls of each target, then `iterations` calls of each target, taking turns in
+ * blocks of `block` calls (default 1: one call per target in turn).
  * Each target is `() => Promise<unknown>`; `check(name, result)` may throw to fail the bench.
  * Returns per target its latency summary and the number of samples overlapping a client GC pause;
- * `paired` holds, for each target after the first, the per-round difference to the first.
+ * `paired` holds, for each target after the first, the difference to the first of the calls at
+ * the same position in their turns (with block 1: the same round).
  */
-export async function alternate(targets, { iterations, warmup = 500, check = () => undefined }) {
+export async function alternate(targets, { iterations, warmup = 500, block = 1, check = () => undefined }) {
   const names = Object.keys(targets);
   for (const name of names) for (let i = 0; i < warmup; i++) check(name, await targets[name]());
 
@@ -22,13 +27,17 @@ export async function alternate(targets, { iterations, warmup = 500, check = () 
   observer.observe({ entryTypes: ['gc'] });
   const samples = Object.fromEntries(names.map((name) => [name, new Float64Array(iterations)]));
   const startedAt = Object.fromEntries(names.map((name) => [name, new Float64Array(iterations)]));
-  for (let i = 0; i < iterations; i++) {
+  for (let first = 0; first < iterations; first += block) {
+    const last = Math.min(iterations, first + block);
     for (const name of names) {
-      const started = performance.now();
-      const result = await targets[name]();
-      samples[name][i] = (performance.now() - started) * 1e6;
-      startedAt[name][i] = started;
-      check(name, result);
+      const call = targets[name];
+      for (let i = first; i < last; i++) {
+        const started = performance.now();
+        const result = await call();
+        samples[name][i] = (performance.now() - started) * 1e6;
+        startedAt[name][i] = started;
+        check(name, result);
+      }
     }
   }
   await new Promise((resolve) => setImmediate(resolve)); // let the observer deliver the last entries
