@@ -66,19 +66,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     const { port } = await serveNoop({ port: Number(process.argv[3] ?? 0), responseBytes: Number(process.argv[4] ?? 64) });
     console.log(`no-op gRPC server listening on ${port}`);
   } else {
-    const { summarise } = await import('./stats.mjs');
-    const iterations = Number(process.env.BENCH_ITERATIONS ?? 5_000);
+    const { sequentialLatency } = await import('./latency.mjs');
     const server = await startNoopServer();
     const client = noopClient(server.address);
-    for (let i = 0; i < 1_000; i++) await client.call();
-    const samples = new Array(iterations);
-    for (let i = 0; i < iterations; i++) {
-      const started = process.hrtime.bigint();
-      await client.call();
-      samples[i] = process.hrtime.bigint() - started;
-    }
+    const summary = await sequentialLatency(() => client.call());
     client.close();
     server.stop();
-    console.log(`bare grpc-js no-op round trip over loopback, ${iterations} sequential calls:`, summarise(samples));
+    console.log(`bare grpc-js no-op round trip over loopback, ${summary.n} sequential calls:`, summary);
   }
 }

@@ -75,19 +75,17 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (process.argv[2] === '--serve') {
     await serve(process.argv[3], Number(process.argv[4]));
   } else {
-    const { summarise } = await import('./stats.mjs');
-    const iterations = Number(process.env.BENCH_ITERATIONS ?? 5_000);
-    const server = await startFloorServer();
+    const { sequentialLatency } = await import('./latency.mjs');
+    const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6380';
+    const server = await startFloorServer({ redisUrl });
     const client = floorClient(server.address);
-    for (let i = 0; i < 1_000; i++) await client.call();
-    const samples = new Array(iterations);
-    for (let i = 0; i < iterations; i++) {
-      const started = process.hrtime.bigint();
-      await client.call();
-      samples[i] = process.hrtime.bigint() - started;
-    }
+    const summary = await sequentialLatency(() => client.call());
     client.close();
     server.stop();
-    console.log('node:http2 + one Redis INCR per call, sequential:', summarise(samples));
+    const Redis = require('ioredis');
+    const redis = new Redis(redisUrl);
+    await redis.del(FLOOR_COUNTER_KEY);
+    redis.disconnect();
+    console.log(`node:http2 + one Redis INCR per call, ${summary.n} sequential calls:`, summary);
   }
 }

@@ -66,6 +66,18 @@ export async function alternate(targets, { iterations, warmup = 500, block = 1, 
   return { results, paired, client_gc };
 }
 
+/** Latency summary of `iterations` sequential calls of `call` after `warmup` unmeasured ones (a probe run alone). */
+export async function sequentialLatency(call, { iterations = Number(process.env.BENCH_ITERATIONS ?? 5_000), warmup = 1_000 } = {}) {
+  for (let i = 0; i < warmup; i++) await call();
+  const samples = new Float64Array(iterations);
+  for (let i = 0; i < iterations; i++) {
+    const started = performance.now();
+    await call();
+    samples[i] = (performance.now() - started) * 1e6;
+  }
+  return summarise(samples);
+}
+
 /** CPU time a process used so far (all its threads), in microseconds, from /proc (Linux), or undefined. */
 export function processCpuMicros(pid) {
   try {
