@@ -11,7 +11,7 @@
 // Printed beside the latencies: the difference to the no-op (what auth adds), the auth process's
 // CPU per call (its idle rate subtracted) and the client's own GC pauses during the measured calls.
 import { createRequire } from 'node:module';
-import { describeGc, alternate, cpuPerCall, servicePid } from '../lib/latency.mjs';
+import { describeGc, alternate, cpuPerCall, servicePid, TURN_BLOCK } from '../lib/latency.mjs';
 import { noopClient, startNoopServer } from '../lib/grpc-noop.mjs';
 import { verdict, writeResults } from '../lib/stats.mjs';
 import { platformEnv, tenantWithKey } from '../lib/platform.mjs';
@@ -22,7 +22,6 @@ const { createGrpcClient } = require('@vectorstack/grpc');
 const { generateApiKey } = require('@vectorstack/auth-guard');
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 5_000);
-const BLOCK = Number(process.env.BENCH_BLOCK ?? 250);
 const env = platformEnv();
 const { key } = await tenantWithKey(env);
 const client = createGrpcClient(AuthService, env.AUTH_GRPC_URL, { deadlineMs: 2_000 });
@@ -37,7 +36,6 @@ const { result, cpu } = await cpuPerCall(servicePid(env, 'auth'), 2 * ITERATIONS
     { noop: () => noop.call(), valid_key: () => client.verify({ apiKey: key.key }), unknown_key: () => client.verify({ apiKey: unknownKey }) },
     {
       iterations: ITERATIONS,
-      block: BLOCK,
       check: (name, response) => {
         if (name !== 'noop' && response.outcome !== expected[name]) throw new Error(`${name}: expected outcome ${expected[name]}, got ${response.outcome}`);
       },
@@ -49,7 +47,7 @@ noop.close();
 noopServer.stop();
 
 const { results, paired, client_gc } = result;
-console.log(`gRPC Verify over loopback to ${env.AUTH_GRPC_URL}, ${ITERATIONS} sequential calls each, in turns of ${BLOCK} with a bare grpc-js no-op`);
+console.log(`gRPC Verify over loopback to ${env.AUTH_GRPC_URL}, ${ITERATIONS} sequential calls each, in turns of ${TURN_BLOCK} with a bare grpc-js no-op`);
 console.log('no-op:      ', results.noop);
 console.log('valid key:  ', results.valid_key);
 console.log('unknown key:', results.unknown_key);

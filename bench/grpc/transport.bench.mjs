@@ -10,7 +10,7 @@
 import { fork } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { alternate, describeGc, processCpuMicros } from '../lib/latency.mjs';
+import { alternate, describeGc, processCpuMicros, TURN_BLOCK } from '../lib/latency.mjs';
 import { noopClient, startNoopServer } from '../lib/grpc-noop.mjs';
 import { round, writeResults } from '../lib/stats.mjs';
 
@@ -31,7 +31,6 @@ if (process.argv[2] === '--serve') {
   process.send?.(port);
 } else {
   const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 5_000);
-  const BLOCK = Number(process.env.BENCH_BLOCK ?? 250);
   const CPU_CALLS = Number(process.env.BENCH_CPU_CALLS ?? 3_000);
   const child = fork(fileURLToPath(import.meta.url), ['--serve'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await new Promise((resolve, reject) => {
@@ -46,7 +45,6 @@ if (process.argv[2] === '--serve') {
 
   const { results, paired, client_gc } = await alternate(targets, {
     iterations: ITERATIONS,
-    block: BLOCK,
     check: (name, response) => {
       if (name === 'libs_grpc' && response.outcome !== VerifyOutcome.VALID) throw new Error('unexpected Verify response');
     },
@@ -73,7 +71,7 @@ if (process.argv[2] === '--serve') {
   noopServer.stop();
   child.kill();
 
-  console.log(`unary gRPC over loopback, ${ITERATIONS} sequential calls each, in turns of ${BLOCK}`);
+  console.log(`unary gRPC over loopback, ${ITERATIONS} sequential calls each, in turns of ${TURN_BLOCK}`);
   console.log('@grpc/grpc-js:', results.grpc_js, cpu.grpc_js);
   console.log('libs/grpc:    ', results.libs_grpc, cpu.libs_grpc);
   console.log('difference (calls at the same place in their turns):', paired);

@@ -3,22 +3,25 @@
 // `block` consecutive calls each, so a busy moment of a shared machine lands on all alike. Blocks
 // rather than single calls (block 1) keep one target's side effects out of another's samples:
 // e.g. the garbage a grpc-js no-op call leaves in this client, or the Postgres query an unknown
-// key costs the server, can trigger GC pauses inside the next target's call. Also
-// makes visible what else explains a tail: the client's own GC pauses (samples overlapping one
-// are counted) and the CPU the server process used per call.
+// key costs the server, can trigger GC pauses inside the next target's call. Also makes visible
+// what else explains a tail: the client's own GC pauses (samples overlapping one are counted) and
+// the CPU the server process used per call.
 import { readdirSync, readFileSync } from 'node:fs';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { summarise, round } from './stats.mjs';
 
+/** Calls per turn: BENCH_BLOCK, default 250 (1 alternates call by call). */
+export const TURN_BLOCK = Number(process.env.BENCH_BLOCK ?? 250);
+
 /**
  * Runs `warmup` calls of each target, then `iterations` calls of each target, taking turns in
- * blocks of `block` calls (default 1: one call per target in turn).
+ * blocks of `block` calls (default TURN_BLOCK; 1: one call per target in turn).
  * Each target is `() => Promise<unknown>`; `check(name, result)` may throw to fail the bench.
  * Returns per target its latency summary and the number of samples overlapping a client GC pause;
  * `paired` holds, for each target after the first, the difference to the first of the calls at
  * the same position in their turns (with block 1: the same round).
  */
-export async function alternate(targets, { iterations, warmup = 500, block = 1, check = () => undefined }) {
+export async function alternate(targets, { iterations, warmup = 500, block = TURN_BLOCK, check = () => undefined }) {
   const names = Object.keys(targets);
   for (const name of names) for (let i = 0; i < warmup; i++) check(name, await targets[name]());
 

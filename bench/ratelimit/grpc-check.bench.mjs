@@ -14,7 +14,7 @@
 // client's own GC pauses.
 import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
-import { describeGc, alternate, cpuPerCall, servicePid } from '../lib/latency.mjs';
+import { describeGc, alternate, cpuPerCall, servicePid, TURN_BLOCK } from '../lib/latency.mjs';
 import { noopClient, startNoopServer } from '../lib/grpc-noop.mjs';
 import { FLOOR_COUNTER_KEY, floorClient, startFloorServer } from '../lib/http2-redis-floor.mjs';
 import { verdict, writeResults, round } from '../lib/stats.mjs';
@@ -26,7 +26,6 @@ const { createGrpcClient } = require('@vectorstack/grpc');
 const Redis = require('ioredis');
 
 const SEQUENTIAL = Number(process.env.BENCH_ITERATIONS ?? 5_000);
-const BLOCK = Number(process.env.BENCH_BLOCK ?? 250);
 const CONCURRENT_TOTAL = Number(process.env.BENCH_CONCURRENT_TOTAL ?? 20_000);
 const CONCURRENCY = 64;
 const env = platformEnv();
@@ -60,7 +59,6 @@ const { result, cpu } = await cpuPerCall(servicePid(env, 'ratelimit'), SEQUENTIA
     { noop: () => noop.call(), floor: () => floor.call(), check },
     {
       iterations: SEQUENTIAL,
-      block: BLOCK,
       warmup: 0,
       check: (name, response) => {
         if (name === 'check' && !response.allowed) denied += 1;
@@ -92,7 +90,7 @@ await redis.del(FLOOR_COUNTER_KEY);
 redis.disconnect();
 
 console.log(`gRPC Check over loopback to ${env.RATELIMIT_GRPC_URL}`);
-console.log(`no-op (${SEQUENTIAL} calls, in turns of ${BLOCK} with the floor and Check):`, results.noop);
+console.log(`no-op (${SEQUENTIAL} calls, in turns of ${TURN_BLOCK} with the floor and Check):`, results.noop);
 console.log(`floor: node:http2 + one Redis INCR (${SEQUENTIAL} calls):`, results.floor);
 console.log(`sequential (${SEQUENTIAL} calls, ${denied} denied):`, sequential);
 console.log('difference to the no-op (calls at the same place in their turns):', paired);
