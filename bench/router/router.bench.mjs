@@ -189,11 +189,22 @@ function runLoad(job, watched) {
 }
 
 // --- the router: setup through the public API ---------------------------------------------------
-async function metric(url, name) {
+/** The sum of a Prometheus metric's samples on `url`/metrics (those with `label`, e.g. 'path="lease"', when given). */
+async function metric(url, name, label) {
   const text = await (await fetch(`${url}/metrics`)).text();
   let sum = 0;
-  for (const line of text.split('\n')) if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  for (const line of text.split('\n')) {
+    if (!(line.startsWith(`${name}{`) || line.startsWith(`${name} `)) || (label && !line.includes(label))) continue;
+    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
   return sum;
+}
+
+/** How the router admitted requests so far: from quota leases in memory, or checked in Redis one by one. */
+async function admissionPaths(routerUrl) {
+  const name = 'vectorstack_router_rate_limit_admissions_total';
+  const [lease, exact] = await Promise.all([metric(routerUrl, name, 'path="lease"'), metric(routerUrl, name, 'path="exact"')]);
+  return { lease, exact };
 }
 
 async function meteringCounters(routerUrl) {
@@ -422,6 +433,7 @@ async function main() {
   if (wantRouter) {
     await sleep(3000);
     routerChecks.metering_after = await meteringCounters(env.SERVICE_URL_ROUTER);
+    routerChecks.rate_limit_admissions_since_router_start = await admissionPaths(env.SERVICE_URL_ROUTER);
     routerChecks.teardown = await tearDownRouter(env, router);
     // The platform is shared: say so if the router was restarted under the benchmark.
     const after = JSON.parse(execFileSync(process.execPath, [join(REPO, 'deploy/local/vs.mjs'), 'status', '--json'], { encoding: 'utf8' }));

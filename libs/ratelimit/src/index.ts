@@ -33,6 +33,7 @@ export {
   decodeCheckReply,
   type RateLimitLogger,
   type RateLimiterOptions,
+  type LeaseUsage,
   type RateLimitRequest,
   type RateLimitResult,
   type SettleOutcome,

@@ -193,6 +193,39 @@ describe('RateLimiter on real Redis', () => {
       );
     });
 
+    it('a quota lease reserves many requests, tokens and slots at once; settling it keeps what was used and gives back the rest', async () => {
+      const keyId = randomUUID();
+      await limiter.plans.putOverride(keyId, { requests_per_minute: 100, requests_per_hour: 1_000, requests_per_day: 5_000, tokens_per_minute: 10_000, tokens_per_day: 50_000, max_concurrent: 10 });
+      const request = { tenantId: 't', keyId, tier: 'pro' as const };
+      const leased = await limiter.check({ ...request, requestId: 'lease_1', requestCost: 40, tokenEstimate: 4_000, concurrencySlots: 6 }, T0);
+      expect(leased.allowed).toBe(true);
+      expect(windowOf(leased, 'requests_per_minute')?.remaining).toBe(60);
+      expect(windowOf(leased, 'requests_per_hour')?.remaining).toBe(960);
+      expect(windowOf(leased, 'tokens_per_minute')?.remaining).toBe(6_000);
+      expect(windowOf(leased, 'max_concurrent')?.remaining).toBe(4);
+      // The slots are held: five more requests at once do not fit.
+      const crowded = await Promise.all([1, 2, 3, 4, 5].map((i) => limiter.check({ ...request, requestId: `r-${i}` }, T0 + 1)));
+      expect(crowded.filter((r) => r.allowed)).toHaveLength(4);
+      expect(crowded.find((r) => !r.allowed)).toMatchObject({ deniedBy: 'max_concurrent' });
+      for (let i = 1; i <= 5; i++) await limiter.release(keyId, `r-${i}`);
+
+      // It admitted 12 requests that used 700 tokens.
+      expect(await limiter.settleLease(keyId, 'lease_1', { requests: 12, tokens: 700, slots: 6 })).toEqual({ outcome: 'settled', reservedTokens: 4_000, chargedTokens: 700 });
+      const after = await limiter.peek(request, T0 + 2);
+      expect(windowOf(after, 'requests_per_minute')?.remaining).toBe(100 - 12 - 4);
+      expect(windowOf(after, 'requests_per_hour')?.remaining).toBe(1_000 - 12 - 4);
+      expect(windowOf(after, 'requests_per_day')?.remaining).toBe(5_000 - 12 - 4);
+      expect(windowOf(after, 'tokens_per_minute')?.remaining).toBe(10_000 - 700);
+      expect(windowOf(after, 'tokens_per_day')?.remaining).toBe(50_000 - 700);
+      expect(windowOf(after, 'max_concurrent')?.remaining).toBe(10);
+      expect((await limiter.settleLease(keyId, 'lease_1', { requests: 40, tokens: 4_000, slots: 6 })).outcome).toBe('already_settled');
+
+      // When it leaves the minute, the minute gives back what the lease kept (12), not what it reserved.
+      const nextMinute = await limiter.peek(request, T0 + MINUTE + 3);
+      expect(windowOf(nextMinute, 'requests_per_minute')?.remaining).toBe(100);
+      expect(windowOf(nextMinute, 'requests_per_hour')?.remaining).toBe(1_000 - 12 - 4);
+    });
+
     it('refuses a request larger than the whole token limit as too large', async () => {
       const check = await keyWith({ tokens_per_minute: 1_000 });
       const denied = await check({ tokenEstimate: 1_001 });

@@ -16,6 +16,18 @@ export interface RateLimitRequest {
   readonly requestCost?: number;
   /** Tokens to reserve: prompt tokens plus max_tokens or the model's default (default 0). */
   readonly tokenEstimate?: number;
+  /** Concurrency slots to hold when the plan limits concurrency (default 1; a quota lease holds several). */
+  readonly concurrencySlots?: number;
+}
+
+/** What a quota lease (one reservation for many requests) actually used, to settle it. */
+export interface LeaseUsage {
+  /** Requests admitted under the lease (the rest of its request cost is given back). */
+  readonly requests: number;
+  /** Tokens those requests used (the rest of its token reservation is given back). */
+  readonly tokens: number;
+  /** The concurrency slots it held (`concurrencySlots` of its check), all freed. */
+  readonly slots: number;
 }
 
 export interface WindowState {
@@ -158,9 +170,19 @@ export class RateLimiter {
     return this.settle(keyId, requestId, nonNegativeInteger(actualTokens, 0, 'actualTokens'), 's');
   }
 
+  /**
+   * Ends a quota lease (a reservation `check`ed with a request cost, token estimate and
+   * concurrency slots for many requests): it keeps counting what its requests used, gives back
+   * the rest in every window it still counts in, and frees its slots. Idempotent.
+   */
+  settleLease(keyId: string, leaseId: string, used: LeaseUsage): Promise<SettleResult> {
+    return this.settle(keyId, leaseId, nonNegativeInteger(used.tokens, 0, 'tokens'), 's', nonNegativeInteger(used.requests, 0, 'requests'), nonNegativeInteger(used.slots, 0, 'slots'));
+  }
+
   private async evaluate(request: RateLimitRequest, mode: 'check' | 'peek', now: number | undefined): Promise<RateLimitResult> {
     const cost = nonNegativeInteger(request.requestCost, 1, 'requestCost');
     const tokens = nonNegativeInteger(request.tokenEstimate, 0, 'tokenEstimate');
+    const slots = nonNegativeInteger(request.concurrencySlots, 1, 'concurrencySlots');
     const space = this.keys.forKey(request.keyId);
     const run = () =>
       this.checkScript(
@@ -176,6 +198,7 @@ export class RateLimiter {
         tokens,
         this.leaseMs,
         mode,
+        slots,
       ) as Promise<number[]>;
     let reply: number[];
     try {
@@ -196,9 +219,9 @@ export class RateLimiter {
     return { ...result, failedOpen: false, failedClosed: false };
   }
 
-  private async settle(keyId: string, requestId: string, tokens: number, state: 'r' | 's'): Promise<SettleResult> {
+  private async settle(keyId: string, requestId: string, tokens: number, state: 'r' | 's', requests?: number, slots?: number): Promise<SettleResult> {
     const space = this.keys.forKey(keyId);
-    const [status, reservedTokens, chargedTokens] = (await this.settleScript(space.state, space.requests, space.inflight, requestId, tokens, state)) as number[];
+    const [status, reservedTokens, chargedTokens] = (await this.settleScript(space.state, space.requests, space.inflight, requestId, tokens, state, requests ?? '', slots ?? 1)) as number[];
     this.recovered();
     const outcome: SettleOutcome = status === 1 ? 'settled' : status === 2 ? 'already_settled' : 'unknown_request';
     return { outcome, reservedTokens, chargedTokens };

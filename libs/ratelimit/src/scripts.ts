@@ -34,7 +34,8 @@ local function num(v, default) return tonumber(v) or default end
 /**
  * KEYS: 1 plan mirror, 2 override, 3 state, 4 log, 5 requests, 6 inflight.
  * ARGV: 1 now in ms ('' → Redis TIME), 2 request id, 3 request cost, 4 token estimate,
- *       5 lease ms, 6 mode ('check' records an admission, 'peek' only reports).
+ *       5 lease ms, 6 mode ('check' records an admission, 'peek' only reports),
+ *       7 concurrency slots to take (absent → 1; a quota lease takes several: members id, id#2 …).
  * Returns {status, deniedBy, retryAfterMs, tooLarge, failOpen, now, [window, limit, remaining, resetAt]...}
  * with status 1 admitted, 0 denied, 2 duplicate request id (already admitted), -1 no plan.
  */
@@ -60,6 +61,7 @@ if not now then
   now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 local id, cost, tokens, lease, mode = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
+local slots = tonumber(ARGV[7]) or 1
 
 local st = redis.call('HMGET', KEYS[3], 'last', 'mcut', 'rpm', 'rph', 'tpm', 'day', 'rpd', 'tpd')
 local last = num(st[1], 0)
@@ -143,7 +145,7 @@ local function slidingRetry(from, size, need, useTokens)
 end
 
 local used = {rpm, rph, rpd, tpm, tpd, inflight}
-local wanted = {cost, cost, cost, tokens, tokens, 1}
+local wanted = {cost, cost, cost, tokens, tokens, slots}
 local status, deniedBy, retryAfter, tooLarge = 1, 0, 0, 0
 local duplicate = mode == 'check' and redis.call('HEXISTS', KEYS[5], id) == 1
 if duplicate then
@@ -177,10 +179,15 @@ if status == 1 and mode == 'check' then
   redis.call('HSET', KEYS[5], id, fmt(now) .. ':' .. fmt(cost) .. ':' .. fmt(tokens) .. ':o')
   rpm, rph, rpd = rpm + cost, rph + cost, rpd + cost
   tpm, tpd = tpm + tokens, tpd + tokens
-  if limit[6] then
-    redis.call('ZADD', KEYS[6], fmt(now + lease), id)
+  if limit[6] and slots > 0 then
+    local members = {}
+    for k = 1, slots do
+      members[#members + 1] = fmt(now + lease)
+      members[#members + 1] = k == 1 and id or (id .. '#' .. k)
+    end
+    redis.call('ZADD', KEYS[6], unpack(members))
     redis.call('PEXPIRE', KEYS[6], fmt(lease + MINUTE))
-    inflight = inflight + 1
+    inflight = inflight + slots
     if not earliestLease then earliestLease = now + lease end
   end
 end
@@ -218,7 +225,9 @@ return out
 
 /**
  * Reconcile (actual tokens, state 's') or release (0 tokens, state 'r') one reservation.
- * KEYS: 1 state, 2 requests, 3 inflight. ARGV: 1 request id, 2 tokens, 3 new state letter.
+ * KEYS: 1 state, 2 requests, 3 inflight. ARGV: 1 request id, 2 tokens, 3 new state letter,
+ * 4 actual request cost ('' → unchanged; a quota lease gives back the requests it did not use),
+ * 5 concurrency slots the reservation holds (absent → 1).
  * Returns {status, reservedTokens, chargedTokens}: 1 settled now, 2 already settled (no
  * change), 0 unknown request (never admitted, or older than the hour the log keeps).
  */
@@ -229,17 +238,25 @@ local ts, cost, reserved, state = parse(record)
 if state ~= 'o' then return {2, reserved, reserved} end
 local actual = tonumber(ARGV[2])
 local delta = actual - reserved
+local newCost = tonumber(ARGV[4]) or cost
+local costDelta = newCost - cost
 if redis.call('EXISTS', KEYS[1]) == 1 then
-  local st = redis.call('HMGET', KEYS[1], 'mcut', 'tpm', 'day', 'tpd')
+  local st = redis.call('HMGET', KEYS[1], 'mcut', 'tpm', 'day', 'tpd', 'rpm', 'rph', 'rpd')
+  -- Sums the record still counts in: the minute (not yet cut), the hour (it is still logged), its day.
   if ts > num(st[1], 0) then
     redis.call('HSET', KEYS[1], 'tpm', fmt(math.max(0, num(st[2], 0) + delta)))
+    if costDelta ~= 0 then redis.call('HSET', KEYS[1], 'rpm', fmt(math.max(0, num(st[5], 0) + costDelta))) end
   end
+  if costDelta ~= 0 then redis.call('HSET', KEYS[1], 'rph', fmt(math.max(0, num(st[6], 0) + costDelta))) end
   if num(st[3], -1) == math.floor(ts / DAY) then
     redis.call('HSET', KEYS[1], 'tpd', fmt(math.max(0, num(st[4], 0) + delta)))
+    if costDelta ~= 0 then redis.call('HSET', KEYS[1], 'rpd', fmt(math.max(0, num(st[7], 0) + costDelta))) end
   end
 end
-redis.call('HSET', KEYS[2], ARGV[1], fmt(ts) .. ':' .. fmt(cost) .. ':' .. fmt(actual) .. ':' .. ARGV[3])
-redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], fmt(ts) .. ':' .. fmt(newCost) .. ':' .. fmt(actual) .. ':' .. ARGV[3])
+local members = {ARGV[1]}
+for k = 2, (tonumber(ARGV[5]) or 1) do members[#members + 1] = ARGV[1] .. '#' .. k end
+redis.call('ZREM', KEYS[3], unpack(members))
 return {1, reserved, actual}
 `;
 

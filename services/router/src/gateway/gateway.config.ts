@@ -1,4 +1,5 @@
 import { loadConfigOrExit, rateLimitShape, redisShape, z } from '@vectorstack/config';
+import { DEFAULT_QUOTA_LEASE_HEADROOM, DEFAULT_QUOTA_LEASE_MS } from './quota-leases';
 
 /** Variables of the router's request path (the catalog has its own, see catalog.config.ts). */
 export const gatewayConfigShape = {
@@ -6,6 +7,10 @@ export const gatewayConfigShape = {
   ...redisShape,
   /** Key prefix, Redis command timeout and lease: the same values as the ratelimit service's. */
   ...rateLimitShape,
+  /** How long a quota lease admits a busy key's requests without asking Redis; 0 checks every request in Redis. */
+  ROUTER_QUOTA_LEASE_MS: z.coerce.number().int().min(0).max(60_000).default(DEFAULT_QUOTA_LEASE_MS),
+  /** A quota lease takes at most 1/this of what is left in any window of the key (near a limit, requests are checked one by one). */
+  ROUTER_QUOTA_LEASE_HEADROOM: z.coerce.number().int().min(2).max(1_000).default(DEFAULT_QUOTA_LEASE_HEADROOM),
   /** Consecutive failures after which a deployment is cooled down. */
   ROUTER_BREAKER_FAILURES: z.coerce.number().int().min(1).max(100).default(3),
   /** First cool-down of a failing deployment; doubles while probes keep failing, up to 2 minutes. */

@@ -11,7 +11,7 @@ import { RouteExecutor } from '../routing/route-executor';
 import { loadGatewayConfig } from './gateway.config';
 import { GatewayRoutes } from './gateway.routes';
 import { GatewayService } from './gateway.service';
-import { RequestLimiter } from './request-limiter';
+import { DEFAULT_SETTLE_DEFER_MS, RequestLimiter } from './request-limiter';
 
 /** The rate limits' Redis connection (fail-fast: no offline queue, a command timeout). */
 const RATE_LIMIT_REDIS = Symbol('RATE_LIMIT_REDIS');
@@ -61,6 +61,8 @@ export class GatewayModule {
                 leaseMs: config.RATELIMIT_LEASE_MS,
                 logger: createLogger('router').child({ context: 'RateLimiter' }),
               }),
+              DEFAULT_SETTLE_DEFER_MS,
+              { leaseMs: config.ROUTER_QUOTA_LEASE_MS, headroom: config.ROUTER_QUOTA_LEASE_HEADROOM },
             ),
         },
         {

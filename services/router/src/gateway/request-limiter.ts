@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { AuthenticatedPrincipal } from '@vectorstack/auth-guard';
 import { ApiError } from '@vectorstack/http';
 import { isPlanTier, rateLimitExceeded, type RateLimiter, type RateLimitResult } from '@vectorstack/ratelimit';
+import { QuotaLeases, type QuotaLeaseOptions } from './quota-leases';
 
 /** Default longest wait of a settle for its key's next check (see `RequestLimiter.settle`). */
 export const DEFAULT_SETTLE_DEFER_MS = 20;
@@ -13,11 +14,12 @@ interface PendingSettle {
 }
 
 /**
- * The router's rate limiting, checked in process: one Lua script on the ratelimit service's
- * Redis per request (the same `RateLimiter` the service's gRPC Check runs, so the same plans,
- * overrides, windows and reservations), instead of a gRPC round trip to that service. The
- * ratelimit service keeps owning plans and overrides and reconciles reservations from the
- * usage events.
+ * The router's rate limiting, checked in process on the ratelimit service's Redis (the same
+ * `RateLimiter` the service's gRPC Check runs, so the same plans, overrides, windows and
+ * reservations), instead of a gRPC round trip to that service. A key with steady traffic is
+ * admitted from quota leases held in memory (see QuotaLeases); any other request is one Lua
+ * script per request. The ratelimit service keeps owning plans and overrides and reconciles
+ * reservations from the usage events.
  *
  * Redis unreachable: the limiter applies the plan's policy (enterprise fails open, the other
  * tiers closed: 503 `rate_limiter_unavailable`). Any other failure of the check is treated the
@@ -29,28 +31,34 @@ export class RequestLimiter {
   private readonly pending = new Map<string, PendingSettle[]>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private flushTimer?: NodeJS.Timeout;
+  private readonly leases?: QuotaLeases;
 
-  /** `deferMs`: longest a settle waits for its key's next check before it is sent alone. */
+  /**
+   * `deferMs`: longest a settle waits for its key's next check before it is sent alone.
+   * `leases`: quota lease settings; omitted or `leaseMs` 0, every request is checked in Redis.
+   */
   constructor(
     private readonly limiter: RateLimiter,
     private readonly deferMs = DEFAULT_SETTLE_DEFER_MS,
-  ) {}
+    leases?: QuotaLeaseOptions,
+  ) {
+    if (leases && leases.leaseMs > 0) this.leases = new QuotaLeases(limiter, leases);
+  }
 
   /** Reserves one request and `tokenEstimate` tokens; throws the 429 (or 503). Undefined when the check failed and the tier fails open. */
   async admit(principal: AuthenticatedPrincipal, requestId: string, tokenEstimate: number): Promise<RateLimitResult | undefined> {
+    const estimate = Math.max(0, Math.round(tokenEstimate));
+    // As the gRPC Check maps an unknown tier: the most restrictive plan.
+    const tier = isPlanTier(principal.tier) ? principal.tier : 'free';
+    if (this.leases) {
+      const leased = await this.leases.admit(principal.keyId, principal.tenantId, tier, requestId, estimate);
+      if (leased) return leased;
+    }
     // Ended requests of this key first: queued on the connection ahead of the check, same write.
     this.sendPending(principal.keyId);
     let result: RateLimitResult;
     try {
-      result = await this.limiter.check({
-        tenantId: principal.tenantId,
-        keyId: principal.keyId,
-        // As the gRPC Check maps an unknown tier: the most restrictive plan.
-        tier: isPlanTier(principal.tier) ? principal.tier : 'free',
-        requestId,
-        requestCost: 1,
-        tokenEstimate: Math.max(0, Math.round(tokenEstimate)),
-      });
+      result = await this.limiter.check({ tenantId: principal.tenantId, keyId: principal.keyId, tier, requestId, requestCost: 1, tokenEstimate: estimate });
     } catch (error) {
       this.logger.warn(`rate limit check failed: ${error instanceof Error ? error.message : String(error)}`);
       if (principal.tier === 'enterprise') return undefined;
@@ -62,6 +70,7 @@ export class RequestLimiter {
       });
     }
     if (!result.allowed) throw rateLimitExceeded(result);
+    this.leases?.observeExact(principal.keyId, result);
     return result;
   }
 
@@ -73,10 +82,12 @@ export class RequestLimiter {
    * on the same connection (one Redis round trip for both instead of one each, and Redis runs
    * it before that check, so this replica's next request already sees the slot free), or for
    * `deferMs`, whichever comes first. Other replicas see it at most `deferMs` later. If it is
-   * lost (a crash), the usage event settles it when the ratelimit service consumes it.
+   * lost (a crash), the usage event settles it when the ratelimit service consumes it. A
+   * request admitted from a quota lease is settled in memory; its lease settles in Redis.
    */
   settle(principal: AuthenticatedPrincipal, requestId: string, actualTokens: number): void {
     const settle: PendingSettle = { requestId, tokens: Math.max(0, Math.round(actualTokens)) };
+    if (this.leases?.settle(requestId, settle.tokens)) return;
     const queued = this.pending.get(principal.keyId);
     if (queued) queued.push(settle);
     else this.pending.set(principal.keyId, [settle]);
@@ -91,7 +102,7 @@ export class RequestLimiter {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     this.sendAllPending();
-    await Promise.all(this.inFlight);
+    await Promise.all([...this.inFlight, this.leases?.flush()]);
   }
 
   private sendAllPending(): void {
