@@ -95,8 +95,9 @@ class KeyQuota {
 
   constructor(
     readonly keyId: string,
-    readonly tenantId: string,
-    readonly tier: PlanTier,
+    public tenantId: string,
+    /** The key's tier as its latest request carried it (a changed tier applies from the next lease). */
+    public tier: PlanTier,
   ) {}
 
   observe(now: number, estimate: number): void {
@@ -161,6 +162,8 @@ export class QuotaLeases {
     const now = this.clock();
     let quota = this.keys.get(keyId);
     if (!quota) this.keys.set(keyId, (quota = new KeyQuota(keyId, tenantId, tier)));
+    quota.tenantId = tenantId;
+    quota.tier = tier;
     quota.observe(now, estimate);
     let lease = this.fitting(quota, estimate, now);
     if (!lease) {
