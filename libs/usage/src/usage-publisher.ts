@@ -8,7 +8,12 @@ import type { PostgresUsageSpool } from './usage-spool';
 export interface UsagePublisherOptions {
   /** Events per Kafka request. */
   batchSize?: number;
-  /** How long an event may wait for companions before its batch is sent. */
+  /**
+   * How long an event may wait for companions before its batch is sent (default 100 ms, or until
+   * `batchSize` events wait). kafkajs spends a lot of CPU per produce request, whatever its
+   * size: the router used ~35-45 µs less CPU per response with 100 ms than with 20 ms at ~2,000
+   * responses/s. Metering is never in a hurry by 100 ms.
+   */
   lingerMs?: number;
   /** How long a send may take before its batch goes to the spool instead. */
   sendTimeoutMs?: number;
@@ -30,9 +35,9 @@ function timeout(ms: number): Promise<never> {
 }
 
 /**
- * Publishes usage events off the request path: `record` only buffers; batches go to Kafka every
- * few milliseconds. When Kafka does not acknowledge in time the batch is written to a Postgres
- * spool and drained when Kafka is back. Every event carries its id from the start, so a batch
+ * Publishes usage events off the request path: `record` only buffers; a batch goes to Kafka
+ * `lingerMs` (100 ms) after its first event at the latest. When Kafka does not acknowledge in
+ * time the batch is written to a Postgres spool and drained when Kafka is back. Every event carries its id from the start, so a batch
  * that reaches Kafka late *and* from the spool is deduplicated downstream (metering keys on it).
  */
 export class UsagePublisher {
@@ -49,7 +54,7 @@ export class UsagePublisher {
     private readonly logger: Logger,
     options: UsagePublisherOptions = {},
   ) {
-    this.options = { batchSize: 500, lingerMs: 20, sendTimeoutMs: 2_000, drainIntervalMs: 1_000, maxBuffered: 200_000, topic: Topics.usageRecorded, ...options };
+    this.options = { batchSize: 500, lingerMs: 100, sendTimeoutMs: 2_000, drainIntervalMs: 1_000, maxBuffered: 200_000, topic: Topics.usageRecorded, ...options };
   }
 
   start(): void {
