@@ -2,7 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import { UsageRecordedSchema } from '@vectorstack/contracts';
 import { usageAction } from './usage-action';
 
-const usage = (fields: Partial<{ keyId: string; requestId: string; totalTokens: bigint; httpStatus: number }>) =>
+const usage = (fields: Partial<{ keyId: string; requestId: string; totalTokens: bigint; httpStatus: number; rateLimitSettled: boolean }>) =>
   create(UsageRecordedSchema, { keyId: 'key-1', requestId: 'req-1', totalTokens: 120n, httpStatus: 200, ...fields });
 
 describe('usageAction', () => {
@@ -25,5 +25,10 @@ describe('usageAction', () => {
   it('ignores events that cannot name a reservation', () => {
     expect(usageAction(usage({ keyId: '' })).kind).toBe('ignore');
     expect(usageAction(usage({ requestId: '' })).kind).toBe('ignore');
+  });
+
+  it('ignores a request its publisher settled itself (admitted from the router\'s quota lease), served or failed', () => {
+    expect(usageAction(usage({ rateLimitSettled: true }))).toEqual({ kind: 'ignore', reason: 'settled by its publisher (a quota lease)' });
+    expect(usageAction(usage({ rateLimitSettled: true, httpStatus: 502, totalTokens: 0n })).kind).toBe('ignore');
   });
 });

@@ -303,6 +303,25 @@ describe('OpenAI-compatible gateway (openai SDK through the ingress)', () => {
     expect(outcomes.find((outcome) => outcome.status === 'rejected')).toMatchObject({ reason: { status: 429, code: 'rate_limit_exceeded' } });
   });
 
+  it('admits a busy key from quota leases: the headers still count down one by one, and its usage events say the router settled them', async () => {
+    const tenant = await createTenant();
+    const busy = new OpenAI({ baseURL: `${baseUrl()}/v1`, apiKey: await createKey(tenant.id, { tier: 'enterprise', scopes: ['chat'] }), maxRetries: 0 });
+    const ids: string[] = [];
+    let previous = Infinity;
+    const until = Date.now() + 3_000; // the first second of a key's traffic is checked one by one
+    while (Date.now() < until) {
+      const { response } = await busy.chat.completions.create({ model: id('chat'), messages: [{ role: 'user', content: 'x' }], max_tokens: 5 }).withResponse();
+      const remaining = Number(response.headers.get('x-ratelimit-remaining-requests'));
+      expect(remaining).toBeLessThan(previous);
+      previous = remaining;
+      ids.push(response.headers.get('x-request-id') ?? '');
+    }
+    const first = await usageOf(ids[0]);
+    const last = await usageOf(ids[ids.length - 1]);
+    expect(first.rateLimitSettled).toBe(false);
+    expect(last.rateLimitSettled).toBe(true);
+  });
+
   it('answers 429 from the rate limiter with Retry-After once the key is over its plan', async () => {
     const tenant = await createTenant();
     const freeKey = await createKey(tenant.id, { tier: 'free', scopes: ['chat'] });

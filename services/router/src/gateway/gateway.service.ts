@@ -151,6 +151,8 @@ export class GatewayService {
     const latencyMs = Math.round(performance.now() - call.startedAt);
     const usage = outcome.usage ?? { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
     const deployment = outcome.served?.deployment;
+    // Settled first, so the usage event can say whether the ratelimit service still has to.
+    const settledBy = this.rateLimits.settle(call.principal, call.requestId, outcome.status < 400 || outcome.usage ? usage.total_tokens : 0);
     this.usage.record({
       requestId: call.requestId,
       source: UsageSource.ROUTER,
@@ -169,8 +171,8 @@ export class GatewayService {
       reservedTokens: BigInt(Math.max(0, Math.round(outcome.reservedTokens))),
       occurredAt: { seconds: BigInt(Math.floor(Date.now() / 1000)), nanos: (Date.now() % 1000) * 1_000_000 },
       endpoint: call.endpoint,
+      rateLimitSettled: settledBy === 'lease',
     });
-    this.rateLimits.settle(call.principal, call.requestId, outcome.status < 400 || outcome.usage ? usage.total_tokens : 0);
     const model = outcome.served?.entry.id ?? outcome.model;
     const system = deployment?.provider ?? 'none';
     gatewayRequests.inc({ endpoint: call.endpoint, model, outcome: outcome.status < 400 ? 'ok' : String(outcome.status) });

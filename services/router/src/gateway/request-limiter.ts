@@ -84,10 +84,11 @@ export class RequestLimiter {
    * `deferMs`, whichever comes first. Other replicas see it at most `deferMs` later. If it is
    * lost (a crash), the usage event settles it when the ratelimit service consumes it. A
    * request admitted from a quota lease is settled in memory; its lease settles in Redis.
+   * Returns which of the two it was.
    */
-  settle(principal: AuthenticatedPrincipal, requestId: string, actualTokens: number): void {
+  settle(principal: AuthenticatedPrincipal, requestId: string, actualTokens: number): 'lease' | 'redis' {
     const settle: PendingSettle = { requestId, tokens: Math.max(0, Math.round(actualTokens)) };
-    if (this.leases?.settle(requestId, settle.tokens)) return;
+    if (this.leases?.settle(requestId, settle.tokens)) return 'lease';
     const queued = this.pending.get(principal.keyId);
     if (queued) queued.push(settle);
     else this.pending.set(principal.keyId, [settle]);
@@ -95,6 +96,7 @@ export class RequestLimiter {
       this.flushTimer = undefined;
       this.sendAllPending();
     }, this.deferMs);
+    return 'redis';
   }
 
   /** Sends every settle still waiting and waits for the answers (at shutdown, before Redis closes). */

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file vectorstack/usage/v1/usage_recorded.proto.
  */
 export const file_vectorstack_usage_v1_usage_recorded: GenFile = /*@__PURE__*/
-  fileDesc("Cil2ZWN0b3JzdGFjay91c2FnZS92MS91c2FnZV9yZWNvcmRlZC5wcm90bxIUdmVjdG9yc3RhY2sudXNhZ2UudjEivwMKDVVzYWdlUmVjb3JkZWQSEAoIZXZlbnRfaWQYASABKAkSEgoKcmVxdWVzdF9pZBgCIAEoCRIxCgZzb3VyY2UYAyABKA4yIS52ZWN0b3JzdGFjay51c2FnZS52MS5Vc2FnZVNvdXJjZRIRCgl0ZW5hbnRfaWQYBCABKAkSDgoGa2V5X2lkGAUgASgJEg0KBW1vZGVsGAYgASgJEhIKCmRlcGxveW1lbnQYByABKAkSEAoIcHJvdmlkZXIYCCABKAkSFQoNcHJvbXB0X3Rva2VucxgJIAEoBBIZChFjb21wbGV0aW9uX3Rva2VucxgKIAEoBBIUCgx0b3RhbF90b2tlbnMYCyABKAQSEgoKbGF0ZW5jeV9tcxgMIAEoDRIeChZ0aW1lX3RvX2ZpcnN0X3Rva2VuX21zGA0gASgNEhMKC2h0dHBfc3RhdHVzGA4gASgNEhAKCHN0cmVhbWVkGA8gASgIEhcKD3Jlc2VydmVkX3Rva2VucxgQIAEoBBIvCgtvY2N1cnJlZF9hdBgRIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIZW5kcG9pbnQYEiABKAkqYAoLVXNhZ2VTb3VyY2USHAoYVVNBR0VfU09VUkNFX1VOU1BFQ0lGSUVEEAASFwoTVVNBR0VfU09VUkNFX1JPVVRFUhABEhoKFlVTQUdFX1NPVVJDRV9JTkZFUkVOQ0UQAmIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("Cil2ZWN0b3JzdGFjay91c2FnZS92MS91c2FnZV9yZWNvcmRlZC5wcm90bxIUdmVjdG9yc3RhY2sudXNhZ2UudjEi2wMKDVVzYWdlUmVjb3JkZWQSEAoIZXZlbnRfaWQYASABKAkSEgoKcmVxdWVzdF9pZBgCIAEoCRIxCgZzb3VyY2UYAyABKA4yIS52ZWN0b3JzdGFjay51c2FnZS52MS5Vc2FnZVNvdXJjZRIRCgl0ZW5hbnRfaWQYBCABKAkSDgoGa2V5X2lkGAUgASgJEg0KBW1vZGVsGAYgASgJEhIKCmRlcGxveW1lbnQYByABKAkSEAoIcHJvdmlkZXIYCCABKAkSFQoNcHJvbXB0X3Rva2VucxgJIAEoBBIZChFjb21wbGV0aW9uX3Rva2VucxgKIAEoBBIUCgx0b3RhbF90b2tlbnMYCyABKAQSEgoKbGF0ZW5jeV9tcxgMIAEoDRIeChZ0aW1lX3RvX2ZpcnN0X3Rva2VuX21zGA0gASgNEhMKC2h0dHBfc3RhdHVzGA4gASgNEhAKCHN0cmVhbWVkGA8gASgIEhcKD3Jlc2VydmVkX3Rva2VucxgQIAEoBBIvCgtvY2N1cnJlZF9hdBgRIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIZW5kcG9pbnQYEiABKAkSGgoScmF0ZV9saW1pdF9zZXR0bGVkGBMgASgIKmAKC1VzYWdlU291cmNlEhwKGFVTQUdFX1NPVVJDRV9VTlNQRUNJRklFRBAAEhcKE1VTQUdFX1NPVVJDRV9ST1VURVIQARIaChZVU0FHRV9TT1VSQ0VfSU5GRVJFTkNFEAJiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * UsageRecorded is emitted once per metered request by the service that
@@ -119,6 +119,14 @@ export type UsageRecorded = Message<"vectorstack.usage.v1.UsageRecorded"> & {
    * @generated from field: string endpoint = 18;
    */
   endpoint: string;
+
+  /**
+   * The publisher settled this request's rate-limit reservation itself (the router's quota
+   * leases): the ratelimit service has nothing to reconcile for it.
+   *
+   * @generated from field: bool rate_limit_settled = 19;
+   */
+  rateLimitSettled: boolean;
 };
 
 /**
@@ -226,6 +234,14 @@ export type UsageRecordedJson = {
    * @generated from field: string endpoint = 18;
    */
   endpoint?: string;
+
+  /**
+   * The publisher settled this request's rate-limit reservation itself (the router's quota
+   * leases): the ratelimit service has nothing to reconcile for it.
+   *
+   * @generated from field: bool rate_limit_settled = 19;
+   */
+  rateLimitSettled?: boolean;
 };
 
 /**
