@@ -7,19 +7,13 @@
 import { randomUUID } from 'node:crypto';
 import type { AuthenticatedPrincipal } from '@vectorstack/auth-guard';
 import { ApiError } from '@vectorstack/http';
-import { createRateLimitRedis, RateLimiter, RateLimitKeys, waitForRedis, type PlanLimits, type RateLimitResult } from '@vectorstack/ratelimit';
+import { createRateLimitRedis, LIMIT_NAMES, RateLimiter, RateLimitKeys, waitForRedis, type PlanLimits, type RateLimitResult } from '@vectorstack/ratelimit';
 import { testInfra, uniqueSuffix } from '@vectorstack/testing';
 import type Redis from 'ioredis';
 import { RequestLimiter } from './request-limiter';
 
-const NO_LIMITS: PlanLimits = {
-  requests_per_minute: null,
-  requests_per_hour: null,
-  requests_per_day: null,
-  tokens_per_minute: null,
-  tokens_per_day: null,
-  max_concurrent: null,
-};
+/** Every window unlimited: each test names the ones it limits. */
+const NO_LIMITS = Object.fromEntries(LIMIT_NAMES.map((name) => [name, null])) as PlanLimits;
 
 describe('RequestLimiter quota leases on real Redis', () => {
   const prefix = `vs:rl:leases-${uniqueSuffix()}:`;
