@@ -35,7 +35,7 @@ const CONNECTIONS = Number(setting('CONNECTIONS', 64));
 const WARMUP_S = Number(setting('WARMUP_S', 3));
 const DURATION_S = Number(setting('DURATION_S', 10));
 const RESULTS_NAME = setting('RESULTS_NAME', 'router');
-const ONLY = setting('TARGETS', 'direct,bare-proxy,portkey,router,router-nginx').split(',');
+const ONLY = setting('TARGETS', 'direct,bare-proxy,metered-proxy,portkey,router,router-nginx').split(',');
 const TARGET_ADDED_P50_MS = 0.6;
 const TARGET_THROUGHPUT_RATIO = 0.5;
 if (UPSTREAM !== 'fake' && UPSTREAM !== 'minimal') throw new Error(`UPSTREAM must be fake or minimal, got ${UPSTREAM}`);
@@ -56,8 +56,8 @@ function ensureInstalled({ dir, spec, probe }) {
 const children = [];
 
 /** Spawns a process that prints one JSON line when ready; resolves with it. */
-function spawnWithReadyLine(name, command, args, timeoutMs = 20_000) {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+function spawnWithReadyLine(name, command, args, timeoutMs = 20_000, env = process.env) {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   children.push(child);
   let stderr = '';
   child.stderr.on('data', (chunk) => {
@@ -229,7 +229,7 @@ async function setUpRouter(env, upstreamBaseUrl) {
     tiers: ['free', 'starter', 'pro', 'enterprise'],
     deployments: [{ id: 'mock', provider: 'openai-compatible', base_url: upstreamBaseUrl, upstream_model: 'mock', weight: 1, timeout_ms: 5000, max_retries: 0 }],
   });
-  const { key } = await tenantWithKey(env, { tier: 'enterprise', scopes: ['chat'] });
+  const { tenant, key } = await tenantWithKey(env, { tier: 'enterprise', scopes: ['chat'] });
   // Every window stays evaluated (numbers, not null) but far out of reach: the benchmark measures
   // the gateway, not denials. MAX_LIMIT in libs/ratelimit/src/plan.ts is 1e12.
   // The new key reaches the ratelimit service through Kafka: retry until it knows the key.
@@ -246,7 +246,7 @@ async function setUpRouter(env, upstreamBaseUrl) {
       }),
     20_000,
   );
-  return { modelId, key, limits: limits.effective };
+  return { modelId, tenantId: tenant.id, key, limits: limits.effective };
 }
 
 async function tearDownRouter(env, router) {
@@ -389,7 +389,24 @@ async function main() {
     routerChecks.router_pid = status.find((row) => row.component === 'router')?.pid;
   }
 
-  // 5. Measure: sequential latency (interleaved with direct), then throughput, per mode.
+  // 5. The metering floor: the bare proxy plus one usage event per response to the platform's
+  //    Kafka (the metering service consumes them), attributed to the benchmark's tenant.
+  let metered;
+  if (ONLY.includes('metered-proxy')) {
+    const owner = router ?? (router = await setUpRouter(env, upstream.info.baseUrl));
+    metered = await spawnWithReadyLine('metered proxy', process.execPath, [
+      join(HERE, 'bare-proxy.mjs'), '--upstream', upstream.info.url, '--port', '0', '--meter',
+      '--tenant', owner.tenantId, '--key-id', owner.key.id, '--model', owner.modelId,
+    ], 30_000, { ...process.env, KAFKA_BROKERS: env.KAFKA_BROKERS });
+    watched['metered-proxy'] = [metered.child.pid];
+    targets.splice(targets.findIndex((t) => t.name === 'bare-proxy') + 1, 0, { name: 'metered-proxy', url: chat(metered.info.url), model: 'mock', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench' } });
+    if (!wantRouter) {
+      const status = JSON.parse(execFileSync(process.execPath, [join(REPO, 'deploy/local/vs.mjs'), 'status', '--json'], { encoding: 'utf8' }));
+      for (const row of status) if (row.pid && row.component !== 'nginx') watched[`platform:${row.component}`] = [row.pid];
+    }
+  }
+
+  // 6. Measure: sequential latency (interleaved with direct), then throughput, per mode.
   const results = { non_streaming: { latency: {}, throughput: {} }, streaming: { latency: {}, throughput: {} } };
   const direct = targets[0];
   for (const [mode, stream] of [
@@ -429,12 +446,20 @@ async function main() {
     }
   }
 
-  // 6. Metering kept up? (events are buffered: give the publisher a moment.)
-  if (wantRouter) {
+  // 7. Metering kept up? (events are buffered: give the publishers a moment.)
+  if (metered) {
     await sleep(3000);
+    routerChecks.metered_proxy_usage_events = await (await fetch(`${metered.info.url}/__metering`)).json();
+    const { recorded, published } = routerChecks.metered_proxy_usage_events;
+    if (published !== recorded) log(`WARNING: the metered proxy recorded ${recorded} usage events but Kafka acknowledged ${published}`);
+  }
+  if (wantRouter) {
+    if (!metered) await sleep(3000);
     routerChecks.metering_after = await meteringCounters(env.SERVICE_URL_ROUTER);
     routerChecks.rate_limit_admissions_since_router_start = await admissionPaths(env.SERVICE_URL_ROUTER);
-    routerChecks.teardown = await tearDownRouter(env, router);
+  }
+  if (router) routerChecks.teardown = await tearDownRouter(env, router);
+  if (wantRouter) {
     // The platform is shared: say so if the router was restarted under the benchmark.
     const after = JSON.parse(execFileSync(process.execPath, [join(REPO, 'deploy/local/vs.mjs'), 'status', '--json'], { encoding: 'utf8' }));
     routerChecks.router_pid_after = after.find((row) => row.component === 'router')?.pid;
@@ -446,7 +471,7 @@ async function main() {
     results.portkey_log = { file: portkeyLog, bytes: text.length, first_error: errorAt === -1 ? null : text.slice(Math.max(0, text.lastIndexOf('\n', errorAt) + 1), errorAt + 600) };
   }
 
-  // 7. Report.
+  // 8. Report.
   log('');
   log(`upstream: ${UPSTREAM === 'fake' ? 'libs/fake-upstream' : 'bench/router/mock-upstream.mjs'}; sequential: ${ROUNDS} rounds each; throughput: ${CONNECTIONS} connections, ${DURATION_S} s`);
   for (const mode of ['non_streaming', 'streaming']) {
