@@ -399,7 +399,7 @@ async function main() {
       '--tenant', owner.tenantId, '--key-id', owner.key.id, '--model', owner.modelId,
     ], 30_000, { ...process.env, KAFKA_BROKERS: env.KAFKA_BROKERS });
     watched['metered-proxy'] = [metered.child.pid];
-    targets.splice(targets.findIndex((t) => t.name === 'bare-proxy') + 1, 0, { name: 'metered-proxy', url: chat(metered.info.url), model: 'mock', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench' } });
+    targets.splice(Math.max(1, targets.findIndex((t) => t.name === 'bare-proxy') + 1), 0, { name: 'metered-proxy', url: chat(metered.info.url), model: 'mock', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench' } });
     if (!wantRouter) {
       const status = JSON.parse(execFileSync(process.execPath, [join(REPO, 'deploy/local/vs.mjs'), 'status', '--json'], { encoding: 'utf8' }));
       for (const row of status) if (row.pid && row.component !== 'nginx') watched[`platform:${row.component}`] = [row.pid];
