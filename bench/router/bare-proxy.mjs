@@ -145,12 +145,7 @@ function forwardMetered(req, res, body) {
     })
     .then(
       () => meter.record(startedAt, status, streamed, usageOf(Buffer.concat(kept).toString('utf8'), streamed)),
-      () => {
-        if (!res.headersSent) {
-          res.writeHead(502, { 'content-type': 'application/json' });
-          res.end('{"error":{"message":"bad gateway","type":"server_error","param":null,"code":null}}');
-        } else res.destroy();
-      },
+      () => failed(res),
     );
 }
 
@@ -164,12 +159,15 @@ function forward(req, res, body) {
         return res;
       },
     )
-    .catch(() => {
-      if (!res.headersSent) {
-        res.writeHead(502, { 'content-type': 'application/json' });
-        res.end('{"error":{"message":"bad gateway","type":"server_error","param":null,"code":null}}');
-      } else res.destroy();
-    });
+    .catch(() => failed(res));
+}
+
+/** The upstream failed: a 502 if nothing was sent yet, else the connection is cut. */
+function failed(res) {
+  if (!res.headersSent) {
+    res.writeHead(502, { 'content-type': 'application/json' });
+    res.end('{"error":{"message":"bad gateway","type":"server_error","param":null,"code":null}}');
+  } else res.destroy();
 }
 
 const server = createServer((req, res) => {
