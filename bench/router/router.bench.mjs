@@ -249,6 +249,19 @@ async function setUpRouter(env, upstreamBaseUrl) {
   return { modelId, tenantId: tenant.id, key, limits: limits.effective };
 }
 
+/**
+ * Adds the platform's processes to `watched` (their CPU is the router's cost, and nginx's for the
+ * nginx target; Kafka's and the consumers' for the metered proxy); returns `vs.mjs status`.
+ */
+function watchPlatform(watched) {
+  const status = JSON.parse(execFileSync(process.execPath, [join(REPO, 'deploy/local/vs.mjs'), 'status', '--json'], { encoding: 'utf8' }));
+  for (const row of status) {
+    if (!row.pid) continue;
+    watched[`platform:${row.component}`] = row.component === 'nginx' ? [row.pid, ...childrenOf(row.pid)] : [row.pid];
+  }
+  return status;
+}
+
 async function tearDownRouter(env, router) {
   const admin = adminKey(env);
   const outcomes = {};
@@ -380,13 +393,7 @@ async function main() {
     if (routerChecks.usage_events_for_20_requests.published + routerChecks.usage_events_for_20_requests.spooled < 20) log('WARNING: usage events did not grow with the requests (metering off?)');
     if (ONLY.includes('router')) targets.push(viaPort);
     if (ONLY.includes('router-nginx')) targets.push(viaNginx);
-    // The platform's processes: their CPU is the router's cost (and nginx's for the nginx target).
-    const status = JSON.parse(execFileSync(process.execPath, [join(REPO, 'deploy/local/vs.mjs'), 'status', '--json'], { encoding: 'utf8' }));
-    for (const row of status) {
-      if (!row.pid) continue;
-      watched[`platform:${row.component}`] = row.component === 'nginx' ? [row.pid, ...childrenOf(row.pid)] : [row.pid];
-    }
-    routerChecks.router_pid = status.find((row) => row.component === 'router')?.pid;
+    routerChecks.router_pid = watchPlatform(watched).find((row) => row.component === 'router')?.pid;
   }
 
   // 5. The metering floor: the bare proxy plus one usage event per response to the platform's
@@ -400,10 +407,7 @@ async function main() {
     ], 30_000, { ...process.env, KAFKA_BROKERS: env.KAFKA_BROKERS });
     watched['metered-proxy'] = [metered.child.pid];
     targets.splice(Math.max(1, targets.findIndex((t) => t.name === 'bare-proxy') + 1), 0, { name: 'metered-proxy', url: chat(metered.info.url), model: 'mock', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench' } });
-    if (!wantRouter) {
-      const status = JSON.parse(execFileSync(process.execPath, [join(REPO, 'deploy/local/vs.mjs'), 'status', '--json'], { encoding: 'utf8' }));
-      for (const row of status) if (row.pid && row.component !== 'nginx') watched[`platform:${row.component}`] = [row.pid];
-    }
+    if (!wantRouter) watchPlatform(watched);
   }
 
   // 6. Measure: sequential latency (interleaved with direct), then throughput, per mode.
