@@ -504,6 +504,11 @@ function serviceEnv(cfg, svc) {
   delete env.PORT;
   delete env.GRPC_PORT;
   delete env.HEALTH_FILE;
+  delete env.HTTP_WORKERS;
+  // Per service, e.g. VS_ROUTER_HTTP_WORKERS=2: one HTTP_WORKERS for all would also reach the
+  // services that serve gRPC, which run as one process.
+  const workers = process.env[`VS_${envName(svc.name)}_HTTP_WORKERS`];
+  if (svc.port && workers) env.HTTP_WORKERS = workers;
   if (svc.port) env.PORT = String(svc.port);
   if (svc.grpcPort) env.GRPC_PORT = String(svc.grpcPort);
   if (svc.worker) env.HEALTH_FILE = healthFile(svc);

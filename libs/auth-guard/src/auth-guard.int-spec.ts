@@ -47,7 +47,7 @@ async function startReplica(name: string): Promise<{ app: NestFastifyApplication
   class ReplicaModule {}
   const app = await NestFactory.create<NestFastifyApplication>(
     ReplicaModule,
-    createFastifyAdapter({ PORT: 1, HOST: '127.0.0.1', TRUSTED_PROXIES: [], HTTP_BODY_LIMIT_BYTES: 1024 * 1024, SHUTDOWN_GRACE_MS: 1000 }),
+    createFastifyAdapter({ TRUSTED_PROXIES: [], HTTP_BODY_LIMIT_BYTES: 1024 * 1024 }),
     { logger: false },
   );
   installFastifyHooks(app, name);

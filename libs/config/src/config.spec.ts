@@ -33,6 +33,15 @@ describe('parseConfig', () => {
     expect(() => parseConfig(kafkaShape, { KAFKA_BROKERS: 'localhost' })).toThrow(/KAFKA_BROKERS is invalid/);
   });
 
+  it('reads HTTP_WORKERS as a count or auto, one by default', () => {
+    expect(parseConfig(httpShape, { PORT: '1' }).HTTP_WORKERS).toBe(1);
+    expect(parseConfig(httpShape, { PORT: '1', HTTP_WORKERS: '4' }).HTTP_WORKERS).toBe(4);
+    expect(parseConfig(httpShape, { PORT: '1', HTTP_WORKERS: 'auto' }).HTTP_WORKERS).toBe('auto');
+    for (const bad of ['0', '65', '1.5', 'many']) {
+      expect(() => parseConfig(httpShape, { PORT: '1', HTTP_WORKERS: bad })).toThrow(/HTTP_WORKERS is invalid: must be 'auto' or a whole number from 1 to 64/);
+    }
+  });
+
   it('validates CIDRs', () => {
     expect(isCidr('10.0.0.0/8')).toBe(true);
     expect(isCidr('::1/128')).toBe(true);

@@ -11,6 +11,8 @@ export const serviceShape = {
   LOG_LEVEL: logLevel.default('info'),
 };
 
+const WORKERS_MESSAGE = "must be 'auto' or a whole number from 1 to 64";
+
 export const httpShape = {
   PORT: port,
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -20,6 +22,16 @@ export const httpShape = {
   HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
   /** How long SIGTERM waits for in-flight requests before closing connections. */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  /**
+   * Processes serving the port (Node's cluster module): `1` (one process), a number up to 64, or
+   * `auto` (one per CPU the process may use). Each worker is a full replica of the service.
+   */
+  HTTP_WORKERS: z
+    .string()
+    .regex(/^(auto|\d{1,2})$/, WORKERS_MESSAGE)
+    .transform((value) => (value === 'auto' ? ('auto' as const) : Number(value)))
+    .refine((value) => value === 'auto' || (value >= 1 && value <= 64), WORKERS_MESSAGE)
+    .default('1'),
 };
 
 export const databaseShape = {

@@ -19,7 +19,7 @@ function genReqId(req: IncomingMessage): string {
   return id;
 }
 
-export function createFastifyAdapter(http: HttpConfig): FastifyAdapter {
+export function createFastifyAdapter(http: Pick<HttpConfig, 'TRUSTED_PROXIES' | 'HTTP_BODY_LIMIT_BYTES'>): FastifyAdapter {
   return new FastifyAdapter({
     genReqId,
     // X-Forwarded-For is only believed from the configured proxies (local nginx, the ingress).

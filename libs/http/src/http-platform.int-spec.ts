@@ -43,7 +43,7 @@ describe('HTTP platform: the OpenAI error shape for every failure', () => {
   beforeAll(async () => {
     app = await NestFactory.create<NestFastifyApplication>(
       TestModule,
-      createFastifyAdapter({ PORT: 1, HOST: '127.0.0.1', TRUSTED_PROXIES: [], HTTP_BODY_LIMIT_BYTES: 2048, SHUTDOWN_GRACE_MS: 1000 }),
+      createFastifyAdapter({ TRUSTED_PROXIES: [], HTTP_BODY_LIMIT_BYTES: 2048 }),
       { logger: false },
     );
     installFastifyHooks(app, 'test');

@@ -1,4 +1,14 @@
 export { isTelemetryEnabled, shutdownTelemetry, startTelemetry } from './telemetry';
 export { baseLoggerOptions, createLogger, httpLoggerOptions, loggingModule, REDACT_PATHS, resolveRequestId, SECRET_HEADERS } from './logging';
 export { logFinishedRequest, RequestLogContext, runWithRequestLog, type FinishedRequest, type RouteRef } from './request-log';
-export { collectProcessMetrics, httpRequestDuration, MetricsController, MetricsModule } from './metrics';
+export {
+  CLUSTER_METRICS_REQUEST,
+  CLUSTER_METRICS_RESPONSE,
+  collectProcessMetrics,
+  httpRequestDuration,
+  MetricsController,
+  MetricsModule,
+  serviceMetrics,
+  type ClusterMetricsRequest,
+  type ClusterMetricsResponse,
+} from './metrics';

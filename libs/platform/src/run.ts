@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type DynamicModule, Logger as NestLogger } from '@nestjs/common';
@@ -16,6 +17,7 @@ import {
   type WorkerServiceConfig,
 } from './service-definition';
 import { loadConfigOrExit } from '@vectorstack/config';
+import { superviseWorkers, workerCount } from './cluster';
 
 export interface AppModuleFactory<C> {
   forRoot(config: C): DynamicModule;
@@ -29,9 +31,23 @@ function exitOnStartupFailure(serviceName: string) {
   };
 }
 
-/** main.ts of an HTTP service: validate config, build the app module, listen. */
+/**
+ * main.ts of an HTTP service: validate config, build the app module, listen — in this process, or
+ * with HTTP_WORKERS > 1 in that many worker processes under a supervising primary.
+ */
 export function runHttpService(definition: ServiceDefinition, appModule: AppModuleFactory<HttpServiceConfig>): void {
   const config = loadHttpServiceConfig(definition);
+  const workers = workerCount(config.HTTP_WORKERS);
+  if (workers > 1 && cluster.isPrimary) {
+    const logger = createLogger(definition.name, config.LOG_LEVEL).child({ context: 'Cluster' });
+    if (definition.grpc) {
+      // A gRPC port shared by several processes is not something its clients expect (or we test).
+      logger.fatal(`HTTP_WORKERS=${config.HTTP_WORKERS}: ${definition.name} serves gRPC and runs as one process; scale it with replicas`);
+      process.exit(1);
+    }
+    superviseWorkers({ workers, logger, shutdownGraceMs: config.SHUTDOWN_GRACE_MS });
+    return;
+  }
   bootstrapHttpService({ serviceName: definition.name, module: appModule.forRoot(config), http: config }).catch(
     exitOnStartupFailure(definition.name),
   );

@@ -81,7 +81,7 @@ describe('rate-limit headers and 429 over HTTP, seen through the openai SDK', ()
     class TestModule {}
     app = await NestFactory.create<NestFastifyApplication>(
       TestModule,
-      createFastifyAdapter({ PORT: 1, HOST: '127.0.0.1', TRUSTED_PROXIES: [], HTTP_BODY_LIMIT_BYTES: 1024 * 1024, SHUTDOWN_GRACE_MS: 1000 }),
+      createFastifyAdapter({ TRUSTED_PROXIES: [], HTTP_BODY_LIMIT_BYTES: 1024 * 1024 }),
       { logger: false },
     );
     installFastifyHooks(app, 'ratelimit-http-test');

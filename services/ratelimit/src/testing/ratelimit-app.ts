@@ -77,7 +77,7 @@ export class RatelimitTestApp {
 
     const app = await NestFactory.create<NestFastifyApplication>(
       TestAppModule,
-      createFastifyAdapter({ PORT: 1, HOST: '127.0.0.1', TRUSTED_PROXIES: [], HTTP_BODY_LIMIT_BYTES: 1024 * 1024, SHUTDOWN_GRACE_MS: 1_000 }),
+      createFastifyAdapter({ TRUSTED_PROXIES: [], HTTP_BODY_LIMIT_BYTES: 1024 * 1024 }),
       { logger: false },
     );
     installFastifyHooks(app, serviceName);
