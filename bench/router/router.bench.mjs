@@ -11,7 +11,7 @@
 //
 // Writes bench/results/router.json. Exit 0 whether targets are met or not (it is a measurement).
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -113,10 +113,19 @@ function processTicks(pid) {
   }
 }
 
-/** Direct children of `pid` (nginx's workers). */
+/** Direct children of `pid` (nginx's workers, the router's HTTP_WORKERS), from /proc. */
 function childrenOf(pid) {
   const out = [];
-  for (const entry of execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).split('\n')) if (entry.trim()) out.push(Number(entry));
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // The fields after the command name, which is in parentheses and may hold spaces.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(entry));
+    } catch {
+      // ended while we looked
+    }
+  }
   return out;
 }
 
@@ -251,13 +260,16 @@ async function setUpRouter(env, upstreamBaseUrl) {
 
 /**
  * Adds the platform's processes to `watched` (their CPU is the router's cost, and nginx's for the
- * nginx target; Kafka's and the consumers' for the metered proxy); returns `vs.mjs status`.
+ * nginx target; Kafka's and the consumers' for the metered proxy), each with its direct children
+ * (nginx's workers, the router's workers when it runs with HTTP_WORKERS > 1, Postgres's
+ * backends); returns `vs.mjs status`, each row with its `children`.
  */
 function watchPlatform(watched) {
   const status = JSON.parse(execFileSync(process.execPath, [join(REPO, 'deploy/local/vs.mjs'), 'status', '--json'], { encoding: 'utf8' }));
   for (const row of status) {
     if (!row.pid) continue;
-    watched[`platform:${row.component}`] = row.component === 'nginx' ? [row.pid, ...childrenOf(row.pid)] : [row.pid];
+    row.children = childrenOf(row.pid);
+    watched[`platform:${row.component}`] = [row.pid, ...row.children];
   }
   return status;
 }
@@ -393,7 +405,11 @@ async function main() {
     if (routerChecks.usage_events_for_20_requests.published + routerChecks.usage_events_for_20_requests.spooled < 20) log('WARNING: usage events did not grow with the requests (metering off?)');
     if (ONLY.includes('router')) targets.push(viaPort);
     if (ONLY.includes('router-nginx')) targets.push(viaNginx);
-    routerChecks.router_pid = watchPlatform(watched).find((row) => row.component === 'router')?.pid;
+    const routerRow = watchPlatform(watched).find((row) => row.component === 'router');
+    routerChecks.router_pid = routerRow?.pid;
+    // HTTP_WORKERS (VS_ROUTER_HTTP_WORKERS for `npm start`): the primary only supervises.
+    routerChecks.router_processes = routerRow?.children.length || 1;
+    log(`router: ${routerChecks.router_processes === 1 ? 'one process' : `${routerChecks.router_processes} worker processes (HTTP_WORKERS)`}`);
   }
 
   // 5. The metering floor: the bare proxy plus one usage event per response to the platform's
