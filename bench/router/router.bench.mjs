@@ -11,7 +11,7 @@
 //
 // Writes bench/results/router.json. Exit 0 whether targets are met or not (it is a measurement).
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -35,7 +35,9 @@ const CONNECTIONS = Number(setting('CONNECTIONS', 64));
 const WARMUP_S = Number(setting('WARMUP_S', 3));
 const DURATION_S = Number(setting('DURATION_S', 10));
 const RESULTS_NAME = setting('RESULTS_NAME', 'router');
-const ONLY = setting('TARGETS', 'direct,bare-proxy,metered-proxy,portkey,router,router-nginx').split(',');
+const ONLY = setting('TARGETS', 'direct,bare-proxy,metered-proxy,portkey,router,router-workers,router-nginx').split(',');
+/** HTTP_WORKERS of the router the `router-workers` target starts. */
+const ROUTER_WORKERS = Number(setting('ROUTER_WORKERS', 2));
 const TARGET_ADDED_P50_MS = 0.6;
 const TARGET_THROUGHPUT_RATIO = 0.5;
 if (UPSTREAM !== 'fake' && UPSTREAM !== 'minimal') throw new Error(`UPSTREAM must be fake or minimal, got ${UPSTREAM}`);
@@ -412,6 +414,31 @@ async function main() {
     log(`router: ${routerChecks.router_processes === 1 ? 'one process' : `${routerChecks.router_processes} worker processes (HTTP_WORKERS)`}`);
   }
 
+  // 4b. The router as a pod with more than one core runs it: HTTP_WORKERS worker processes on one
+  //     port. A router started here with the platform's environment, as a new replica would be:
+  //     it reads the same catalog and key topics, so it serves the same model and key.
+  if (ONLY.includes('router-workers')) {
+    const owner = router ?? (router = await setUpRouter(env, upstream.info.baseUrl));
+    const port = await freePort();
+    mkdirSync(join(REPO, '.cache'), { recursive: true });
+    const workersLog = join(REPO, '.cache', 'bench-router-workers.log');
+    const out = openSync(workersLog, 'w');
+    const child = spawn(process.execPath, [join(REPO, 'services/router/dist/main.js')], {
+      cwd: REPO,
+      env: { ...process.env, ...env, SERVICE_NAME: 'router', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', HTTP_WORKERS: String(ROUTER_WORKERS) },
+      stdio: ['ignore', out, out],
+    });
+    closeSync(out);
+    children.push(child);
+    const target = { name: 'router-workers', url: chat(`http://127.0.0.1:${port}`), model: owner.modelId, headers: { 'content-type': 'application/json', authorization: `Bearer ${owner.key.key}` } };
+    await waitFor(`a router with HTTP_WORKERS=${ROUTER_WORKERS} (log: ${workersLog})`, async () => (await probe(target, false)).status === 200, 60_000);
+    const processes = childrenOf(child.pid);
+    watched['router-workers'] = [child.pid, ...processes];
+    routerChecks.router_workers = { http_workers: ROUTER_WORKERS, worker_processes: processes.length, log: workersLog };
+    log(`router-workers: HTTP_WORKERS=${ROUTER_WORKERS}, ${processes.length} worker processes on port ${port}`);
+    targets.push(target);
+  }
+
   // 5. The metering floor: the bare proxy plus one usage event per response to the platform's
   //    Kafka (the metering service consumes them), attributed to the benchmark's tenant.
   let metered;
@@ -518,11 +545,16 @@ async function main() {
   log('');
 
   const verdicts = {};
-  for (const mode of ['non_streaming', 'streaming']) {
-    const latency = results[mode].latency.router;
-    const throughput = results[mode].throughput.router;
-    if (latency) verdicts[`${mode}_router_added_p50_ms`] = verdictLine(`[${mode}] router added p50`, ms(latency.added_p50_us), '<=', TARGET_ADDED_P50_MS, ' ms');
-    if (throughput?.ratio_to_bare_proxy !== undefined) verdicts[`${mode}_router_throughput_ratio`] = verdictLine(`[${mode}] router throughput / bare proxy`, throughput.ratio_to_bare_proxy, '>=', TARGET_THROUGHPUT_RATIO, '');
+  for (const [name, key] of [
+    ['router', 'router'],
+    ['router-workers', 'router_workers'],
+  ]) {
+    for (const mode of ['non_streaming', 'streaming']) {
+      const latency = results[mode].latency[name];
+      const throughput = results[mode].throughput[name];
+      if (latency) verdicts[`${mode}_${key}_added_p50_ms`] = verdictLine(`[${mode}] ${name} added p50`, ms(latency.added_p50_us), '<=', TARGET_ADDED_P50_MS, ' ms');
+      if (throughput?.ratio_to_bare_proxy !== undefined) verdicts[`${mode}_${key}_throughput_ratio`] = verdictLine(`[${mode}] ${name} throughput / bare proxy`, throughput.ratio_to_bare_proxy, '>=', TARGET_THROUGHPUT_RATIO, '');
+    }
   }
   for (const mode of ['non_streaming', 'streaming']) {
     const nginx = results[mode].throughput['router-nginx'];
