@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { HttpConfig } from '@vectorstack/config';
 import { collectProcessMetrics, httpRequestDuration, resolveRequestId, shutdownTelemetry } from '@vectorstack/observability';
+import type { FastifyInstance } from 'fastify';
 import { Logger } from 'nestjs-pino';
 
 export interface HttpServiceOptions {
@@ -13,18 +14,25 @@ export interface HttpServiceOptions {
 }
 
 /** Fastify's request id: the caller's X-Request-Id when well-formed, else a new UUID, written back so pino-http logs the same id. */
-function genReqId(req: IncomingMessage): string {
+export function genReqId(req: IncomingMessage): string {
   const id = resolveRequestId(req.headers['x-request-id']);
   req.headers['x-request-id'] = id;
   return id;
 }
 
-export function createFastifyAdapter(http: Pick<HttpConfig, 'TRUSTED_PROXIES' | 'HTTP_BODY_LIMIT_BYTES'>): FastifyAdapter {
-  return new FastifyAdapter({
+/** What every Fastify instance of a service shares: request ids, trusted proxies, the body limit. */
+export function platformFastifyOptions(http: Pick<HttpConfig, 'TRUSTED_PROXIES' | 'HTTP_BODY_LIMIT_BYTES'>) {
+  return {
     genReqId,
     // X-Forwarded-For is only believed from the configured proxies (local nginx, the ingress).
     trustProxy: http.TRUSTED_PROXIES.length > 0 ? http.TRUSTED_PROXIES : false,
     bodyLimit: http.HTTP_BODY_LIMIT_BYTES,
+  };
+}
+
+export function createFastifyAdapter(http: Pick<HttpConfig, 'TRUSTED_PROXIES' | 'HTTP_BODY_LIMIT_BYTES'>): FastifyAdapter {
+  return new FastifyAdapter({
+    ...platformFastifyOptions(http),
     // On close: stop accepting, let in-flight requests finish, drop idle keep-alives.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
@@ -38,7 +46,11 @@ export function createFastifyAdapter(http: Pick<HttpConfig, 'TRUSTED_PROXIES' | 
  * global OpenAIExceptionFilter.)
  */
 export function installFastifyHooks(app: NestFastifyApplication, serviceName: string): void {
-  const fastify = app.getHttpAdapter().getInstance();
+  installPlatformHooks(app.getHttpAdapter().getInstance(), serviceName);
+}
+
+/** The hooks of installFastifyHooks on any Fastify instance (also a service's fast routes, see fast-routes.ts). */
+export function installPlatformHooks(fastify: FastifyInstance, serviceName: string): void {
   fastify.addHook('onRequest', async (request, reply) => {
     // Which service answered: one base URL fronts seven services, and operators need to know.
     reply.header('x-request-id', request.id).header('x-vectorstack-service', serviceName);

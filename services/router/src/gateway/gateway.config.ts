@@ -1,8 +1,11 @@
-import { loadConfigOrExit, rateLimitShape, redisShape, z } from '@vectorstack/config';
+import { httpShape, loadConfigOrExit, rateLimitShape, redisShape, z } from '@vectorstack/config';
 import { DEFAULT_QUOTA_LEASE_HEADROOM, DEFAULT_QUOTA_LEASE_MS } from './quota-leases';
 
 /** Variables of the router's request path (the catalog has its own, see catalog.config.ts). */
 export const gatewayConfigShape = {
+  /** The model routes have a Fastify instance of their own (GatewayRoutes): it trusts the same proxies and takes the same bodies. */
+  TRUSTED_PROXIES: httpShape.TRUSTED_PROXIES,
+  HTTP_BODY_LIMIT_BYTES: httpShape.HTTP_BODY_LIMIT_BYTES,
   /** The Redis of the rate limits (the ratelimit service's): the router checks limits there itself. */
   ...redisShape,
   /** Key prefix, Redis command timeout and lease: the same values as the ratelimit service's. */
@@ -18,6 +21,9 @@ export const gatewayConfigShape = {
 };
 
 export type GatewayConfig = z.infer<z.ZodObject<typeof gatewayConfigShape>>;
+
+/** Nest token of the GatewayConfig. */
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 
 export function loadGatewayConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
   return loadConfigOrExit(gatewayConfigShape, env);

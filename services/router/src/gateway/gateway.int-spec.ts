@@ -309,7 +309,9 @@ describe('OpenAI-compatible gateway (openai SDK through the ingress)', () => {
     const ids: string[] = [];
     let previous = Infinity;
     const until = Date.now() + 3_000; // the first second of a key's traffic is checked one by one
-    while (Date.now() < until) {
+    // Requests as fast as they go for 3 s, but well inside the enterprise plan's 1,000 a minute
+    // (a fast router gets there within 3 s): near the limit leases shrink to single requests.
+    while (Date.now() < until && previous > 100) {
       const { response } = await busy.chat.completions.create({ model: id('chat'), messages: [{ role: 'user', content: 'x' }], max_tokens: 5 }).withResponse();
       const remaining = Number(response.headers.get('x-ratelimit-remaining-requests'));
       expect(remaining).toBeLessThan(previous);

@@ -8,7 +8,7 @@ import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { CircuitBreakers } from '../routing/circuit-breaker';
 import { RouteExecutor } from '../routing/route-executor';
-import { loadGatewayConfig } from './gateway.config';
+import { GATEWAY_CONFIG, loadGatewayConfig } from './gateway.config';
 import { GatewayRoutes } from './gateway.routes';
 import { GatewayService } from './gateway.service';
 import { DEFAULT_SETTLE_DEFER_MS, RequestLimiter } from './request-limiter';
@@ -49,6 +49,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       providers: [
+        { provide: GATEWAY_CONFIG, useValue: config },
         { provide: RATE_LIMIT_REDIS, useFactory: () => createRateLimitRedis(config.REDIS_URL, { commandTimeoutMs: config.RATELIMIT_REDIS_COMMAND_TIMEOUT_MS, autoPipelining: true }) },
         {
           provide: RequestLimiter,
