@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fromBinary } from '@bufbuild/protobuf';
-import { Topics, UsageRecordedSchema } from '@vectorstack/contracts';
+import { Topics, UsageRecordedSchema, type UsageRecorded } from '@vectorstack/contracts';
 import { startFakeOpenAI, type FakeUpstream } from '@vectorstack/fake-upstream';
 import { adminKey, baseUrl, call, createKey, createModel, createTenant, REPO_ROOT, requireEnv, sleep, testInfra, uniqueSuffix } from '@vectorstack/testing';
 import { Kafka, logLevel } from 'kafkajs';
@@ -122,7 +122,13 @@ describe('Kafka outage under steady traffic', () => {
     await consumer.run({
       eachMessage: async ({ message }) => {
         if (!message.value) return;
-        const event = fromBinary(UsageRecordedSchema, message.value);
+        // Skip records that are not usage events (metering's dead-letter test writes some).
+        let event: UsageRecorded;
+        try {
+          event = fromBinary(UsageRecordedSchema, message.value);
+        } catch {
+          return;
+        }
         if (event.model !== model) return;
         records += 1;
         const ids = eventIdsByRequest.get(event.requestId) ?? new Set<string>();
