@@ -7,10 +7,9 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { fromBinary } from '@bufbuild/protobuf';
-import { Topics, UsageRecordedSchema, type UsageRecorded } from '@vectorstack/contracts';
+import { Topics, UsageRecordedSchema } from '@vectorstack/contracts';
 import { startFakeOpenAI, type FakeUpstream } from '@vectorstack/fake-upstream';
-import { adminKey, baseUrl, call, createKey, createModel, createTenant, REPO_ROOT, requireEnv, sleep, testInfra, uniqueSuffix } from '@vectorstack/testing';
+import { adminKey, baseUrl, call, createKey, createModel, createTenant, decodeOrSkip, REPO_ROOT, requireEnv, sleep, testInfra, uniqueSuffix } from '@vectorstack/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import OpenAI from 'openai';
 
@@ -121,15 +120,8 @@ describe('Kafka outage under steady traffic', () => {
     await consumer.subscribe({ topic: Topics.usageRecorded.name });
     await consumer.run({
       eachMessage: async ({ message }) => {
-        if (!message.value) return;
-        // Skip records that are not usage events (metering's dead-letter test writes some).
-        let event: UsageRecorded;
-        try {
-          event = fromBinary(UsageRecordedSchema, message.value);
-        } catch {
-          return;
-        }
-        if (event.model !== model) return;
+        const event = message.value && decodeOrSkip(UsageRecordedSchema, message.value);
+        if (!event || event.model !== model) return;
         records += 1;
         const ids = eventIdsByRequest.get(event.requestId) ?? new Set<string>();
         ids.add(event.eventId);

@@ -3,10 +3,9 @@
  * fake upstreams that speak the OpenAI and Anthropic wire formats (no real provider is reachable):
  * answers, streaming, usage, every error as the SDK's typed error, fallbacks and cool-down.
  */
-import { fromBinary } from '@bufbuild/protobuf';
 import { Topics, UsageRecordedSchema, type UsageRecorded } from '@vectorstack/contracts';
 import { startFakeAnthropic, startFakeOpenAI, type FakeUpstream } from '@vectorstack/fake-upstream';
-import { createKey as createPlatformKey, testInfra, uniqueSuffix } from '@vectorstack/testing';
+import { createKey as createPlatformKey, decodeOrSkip, testInfra, uniqueSuffix } from '@vectorstack/testing';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import OpenAI, { APIError, AuthenticationError, BadRequestError, NotFoundError, PermissionDeniedError } from 'openai';
 import { adminKey, baseUrl, call, createKey, createModel, createTenant, deleteModels, eventually, modelBody, sleep } from '../testing/router-api';
@@ -79,16 +78,8 @@ describe('OpenAI-compatible gateway (openai SDK through the ingress)', () => {
     await consumer.subscribe({ topic: Topics.usageRecorded.name, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ message }) => {
-        if (!message.value) return;
-        // Other suites write undecodable records here on purpose (metering's dead-letter test):
-        // skip them, or the consumer would retry one forever and see nothing after it.
-        let event: UsageRecorded;
-        try {
-          event = fromBinary(UsageRecordedSchema, message.value);
-        } catch {
-          return;
-        }
-        if (event.model.endsWith(run)) usage.set(event.requestId, event);
+        const event = message.value && decodeOrSkip(UsageRecordedSchema, message.value);
+        if (event && event.model.endsWith(run)) usage.set(event.requestId, event);
       },
     });
     for (const { partition, high } of startOffsets) consumer.seek({ topic: Topics.usageRecorded.name, partition, offset: high });
