@@ -4,6 +4,11 @@
 // consuming a per-run copy of the usage topic with the same 6 partitions), and the consumer lag
 // returning to zero.
 //
+// Events are published as the router publishes them: UsageRecordedBatch records of one tenant's
+// events, PER_RECORD (25) events each — what a router at ~2,000 responses/s with ~10 busy
+// tenants flushes per tenant every 100 ms (consumer lag counts records; it is reported in
+// events, records × PER_RECORD).
+//
 //   1. backlog: EVENTS events over TENANTS tenants are published first, then a metering process
 //      is started and drains them; rate = events / (time from the first commit to lag 0);
 //   2. paced: RATE events/s are published for PACED_SECONDS while the process ingests; the lag
@@ -11,7 +16,7 @@
 // Afterwards the ledger is checked: every event once in the raw table and in the rollups.
 //
 //   npm start && node bench/metering/ingest.bench.mjs
-//   EVENTS=600000 TENANTS=60 RATE=20000 PACED_SECONDS=30 node bench/metering/ingest.bench.mjs
+//   EVENTS=600000 TENANTS=60 RATE=20000 PACED_SECONDS=30 PER_RECORD=25 node bench/metering/ingest.bench.mjs
 //
 // Writes bench/results/metering-ingest.json. Deletes its topic and its rows at the end.
 import { spawn } from 'node:child_process';
@@ -26,65 +31,75 @@ import { round, writeResults } from '../lib/stats.mjs';
 const require = createRequire(join(REPO, 'package.json'));
 const { create, toBinary } = require('@bufbuild/protobuf');
 const { timestampFromDate } = require('@bufbuild/protobuf/wkt');
-const { Topics, UsageRecordedSchema, UsageSource } = require('@vectorstack/contracts');
+const { Topics, UsageRecordedBatchSchema, UsageRecordedSchema, UsageSource } = require('@vectorstack/contracts');
 const { ensureTopics, KafkaConnection, KafkaProducer, protobufContentType, uuidv7 } = require('@vectorstack/kafka');
 const { Client } = require('pg');
 
 const setting = (name, fallback) => Number(process.env[name] ?? fallback);
-const EVENTS = setting('EVENTS', 600_000);
+const PER_RECORD = setting('PER_RECORD', 25);
+// Whole records: every record holds PER_RECORD events.
+const EVENTS = Math.ceil(setting('EVENTS', 600_000) / PER_RECORD) * PER_RECORD;
 const TENANTS = setting('TENANTS', 60);
-const RATE = setting('RATE', 20_000);
+const RATE = Math.ceil(setting('RATE', 20_000) / (5 * PER_RECORD)) * 5 * PER_RECORD;
 const PACED_SECONDS = setting('PACED_SECONDS', 30);
 const DRAIN_TIMEOUT_S = setting('DRAIN_TIMEOUT_S', 60);
 const TARGET = setting('TARGET', 20_000);
 
 const env = platformEnv();
 const runId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-const topic = { ...Topics.usageRecorded, name: `vectorstack.bench-${runId}.usage-recorded.v1` };
+const topic = { ...Topics.usageRecorded, name: `vectorstack.bench-${runId}.usage-recorded.v2` };
 const group = `bench-metering-${runId}`;
 const tenantPrefix = `bench-${runId}-`;
 const tenants = Array.from({ length: TENANTS }, (_, i) => `${tenantPrefix}${i}`);
 const models = ['small', 'medium', 'large'].map((size) => `bench-${runId}-${size}`);
-const contentType = protobufContentType(UsageRecordedSchema);
+const contentType = protobufContentType(UsageRecordedBatchSchema);
 
 const connection = new KafkaConnection({ clientId: `bench-metering-${runId}`, brokers: env.KAFKA_BROKERS, logLevel: 'error' });
 const producer = new KafkaProducer(connection);
 const db = new Client({ connectionString: env.DATABASE_URL });
 
-/** Encoded records (key, protobuf bytes, the platform's headers), built before timing starts. */
+/**
+ * Encoded records (key, protobuf bytes, the platform's headers) carrying `count` events,
+ * PER_RECORD per record (each record one tenant's), built before timing starts.
+ */
 function encode(count, offset) {
-  const records = new Array(count);
+  const records = [];
   const now = Date.now();
-  for (let n = 0; n < count; n++) {
-    const i = n + offset;
+  for (let first = 0; first < count; first += PER_RECORD) {
+    const tenantId = tenants[((first + offset) / PER_RECORD) % TENANTS];
+    const events = Array.from({ length: PER_RECORD }, (_, k) => usageEvent(first + offset + k, tenantId, now));
     const eventId = uuidv7();
-    const prompt = BigInt(50 + (i % 950));
-    const completion = BigInt(i % 700);
-    const tenantId = tenants[i % TENANTS];
-    const message = create(UsageRecordedSchema, {
-      eventId,
-      requestId: randomUUID(),
-      source: UsageSource.ROUTER,
-      tenantId,
-      keyId: `${tenantId}-key-${i % 7}`,
-      model: models[i % models.length],
-      deployment: 'bench/primary',
-      provider: 'openai-compatible',
-      promptTokens: prompt,
-      completionTokens: completion,
-      totalTokens: prompt + completion,
-      latencyMs: 200 + (i % 800),
-      httpStatus: i % 97 === 0 ? 500 : 200,
-      // Like live traffic: events reach the topic within seconds of happening.
-      occurredAt: timestampFromDate(new Date(now - (i % 5) * 1_000)),
-      endpoint: '/v1/chat/completions',
-    });
-    records[n] = { key: tenantId, value: Buffer.from(toBinary(UsageRecordedSchema, message)), headers: { 'event-id': eventId, 'content-type': contentType } };
+    const value = Buffer.from(toBinary(UsageRecordedBatchSchema, create(UsageRecordedBatchSchema, { eventId, events })));
+    records.push({ key: tenantId, value, headers: { 'event-id': eventId, 'content-type': contentType } });
   }
   return records;
 }
 
-async function publish(records, chunk = 5_000) {
+/** The i-th event of the run: a router usage event of `tenantId`. */
+function usageEvent(i, tenantId, now) {
+  const prompt = BigInt(50 + (i % 950));
+  const completion = BigInt(i % 700);
+  return create(UsageRecordedSchema, {
+    eventId: uuidv7(),
+    requestId: randomUUID(),
+    source: UsageSource.ROUTER,
+    tenantId,
+    keyId: `${tenantId}-key-${i % 7}`,
+    model: models[i % models.length],
+    deployment: 'bench/primary',
+    provider: 'openai-compatible',
+    promptTokens: prompt,
+    completionTokens: completion,
+    totalTokens: prompt + completion,
+    latencyMs: 200 + (i % 800),
+    httpStatus: i % 97 === 0 ? 500 : 200,
+    // Like live traffic: events reach the topic within seconds of happening.
+    occurredAt: timestampFromDate(new Date(now - (i % 5) * 1_000)),
+    endpoint: '/v1/chat/completions',
+  });
+}
+
+async function publish(records, chunk = 200) {
   for (let i = 0; i < records.length; i += chunk) await producer.sendRaw(topic.name, records.slice(i, i + chunk));
 }
 
@@ -98,7 +113,8 @@ async function lag() {
     total += BigInt(high) - (done.get(partition) ?? 0n);
     committedTotal += done.get(partition) ?? 0n;
   }
-  return { lag: Number(total), committed: Number(committedTotal) };
+  // In events: every record holds PER_RECORD.
+  return { lag: Number(total) * PER_RECORD, committed: Number(committedTotal) * PER_RECORD };
 }
 
 /** A "higher is better" target line in the style of verdict(): "PASS label 25000 events/s (target ≥ 20000 events/s)". */
@@ -202,7 +218,7 @@ async function main() {
     const sampler = setInterval(() => void lag().then((s) => lagSamples.push(s.lag)), 250);
     const start = performance.now();
     // Five sends a second; a send that runs late is followed at once by the next.
-    const slice = Math.round(RATE / 5);
+    const slice = RATE / 5 / PER_RECORD;
     for (let tick = 0; tick < PACED_SECONDS * 5; tick++) {
       await publish(paced.slice(tick * slice, (tick + 1) * slice), slice);
       const due = start + (tick + 1) * 200;
@@ -210,24 +226,25 @@ async function main() {
       if (wait > 0) await sleep(wait);
     }
     const producedSeconds = (performance.now() - start) / 1000;
-    const producedRate = round(paced.length / producedSeconds, 0);
+    const pacedEvents = paced.length * PER_RECORD;
+    const producedRate = round(pacedEvents / producedSeconds, 0);
     const producedEndAt = performance.now();
     const zeroAt = await waitForLagZero(DRAIN_TIMEOUT_S * 1_000, (s) => lagSamples.push(s.lag));
     clearInterval(sampler);
     const maxLag = Math.max(0, ...lagSamples);
     const drainSeconds = round((zeroAt - producedEndAt) / 1000, 2);
     // Everything published in the phase was in Postgres (offsets committed) when the lag hit 0.
-    const pacedIngestRate = round(paced.length / ((zeroAt - start) / 1000), 0);
+    const pacedIngestRate = round(pacedEvents / ((zeroAt - start) / 1000), 0);
     // Kept up: the lag stayed bounded and was gone within 5 s of the end, with the publisher near
     // RATE (on a small machine it shares the cores with Kafka, Postgres and the consumer).
     const keptUp = producedRate >= RATE * 0.97 && drainSeconds <= 5;
     console.log(
-      `paced: ${paced.length} events published at ${producedRate} events/s for ${round(producedSeconds)} s (ingested within ${round((zeroAt - start) / 1000)} s); max lag ${maxLag}; lag 0 ${drainSeconds} s after the last publish`,
+      `paced: ${pacedEvents} events (${paced.length} records) published at ${producedRate} events/s for ${round(producedSeconds)} s (ingested within ${round((zeroAt - start) / 1000)} s); max lag ${maxLag}; lag 0 ${drainSeconds} s after the last publish`,
     );
 
     // The ledger holds every event once.
     await sleep(500);
-    const total = EVENTS + paced.length;
+    const total = EVENTS + pacedEvents;
     const { rows } = await db.query(
       `SELECT (SELECT count(*) FROM metering.usage_event WHERE tenant_id = ANY($1))::int AS raw,
               (SELECT sum(requests) FROM metering.usage_hour WHERE tenant_id = ANY($1))::int AS hourly,
@@ -238,10 +255,10 @@ async function main() {
     console.log(`ledger: ${rows[0].raw} raw events, ${rows[0].hourly} in hour rollups, ${rows[0].minutely} in minute rollups (published ${total}): ${exact ? 'exact' : 'MISMATCH'}`);
 
     writeResults('metering-ingest', {
-      settings: { events: EVENTS, tenants: TENANTS, rate: RATE, paced_seconds: PACED_SECONDS, partitions: topic.partitions },
+      settings: { events: EVENTS, tenants: TENANTS, rate: RATE, paced_seconds: PACED_SECONDS, events_per_record: PER_RECORD, partitions: topic.partitions },
       backlog: { events: EVENTS, seconds: round(seconds), events_per_second: backlogRate, peak_one_second: round(peak, 0) },
       paced: {
-        events: paced.length,
+        events: pacedEvents,
         produced_per_second: producedRate,
         ingested_per_second: pacedIngestRate,
         max_lag: maxLag,

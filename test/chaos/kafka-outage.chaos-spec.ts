@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Topics, UsageRecordedSchema } from '@vectorstack/contracts';
+import { Topics, UsageRecordedBatchSchema } from '@vectorstack/contracts';
 import { startFakeOpenAI, type FakeUpstream } from '@vectorstack/fake-upstream';
 import { adminKey, baseUrl, call, createKey, createModel, createTenant, decodeOrSkip, REPO_ROOT, requireEnv, sleep, testInfra, uniqueSuffix } from '@vectorstack/testing';
 import { Kafka, logLevel } from 'kafkajs';
@@ -120,12 +120,14 @@ describe('Kafka outage under steady traffic', () => {
     await consumer.subscribe({ topic: Topics.usageRecorded.name });
     await consumer.run({
       eachMessage: async ({ message }) => {
-        const event = message.value && decodeOrSkip(UsageRecordedSchema, message.value);
-        if (!event || event.model !== model) return;
-        records += 1;
-        const ids = eventIdsByRequest.get(event.requestId) ?? new Set<string>();
-        ids.add(event.eventId);
-        eventIdsByRequest.set(event.requestId, ids);
+        const batch = message.value && decodeOrSkip(UsageRecordedBatchSchema, message.value);
+        for (const event of batch ? batch.events : []) {
+          if (event.model !== model) continue;
+          records += 1;
+          const ids = eventIdsByRequest.get(event.requestId) ?? new Set<string>();
+          ids.add(event.eventId);
+          eventIdsByRequest.set(event.requestId, ids);
+        }
       },
     });
     const deadline = Date.now() + 90_000;
@@ -134,7 +136,7 @@ describe('Kafka outage under steady traffic', () => {
 
     const missing = [...wanted].filter((requestId) => !eventIdsByRequest.has(requestId));
     const multipleIds = [...eventIdsByRequest.values()].filter((ids) => ids.size > 1).length;
-    console.log(`${eventIdsByRequest.size} requests metered from ${records} records (${records - eventIdsByRequest.size} redelivered copies share their event id)`);
+    console.log(`${eventIdsByRequest.size} requests metered from ${records} events (${records - eventIdsByRequest.size} redelivered copies share their event id)`);
     expect(missing).toEqual([]);
     expect(eventIdsByRequest.size).toBe(wanted.size);
     // At most one event id per request: a copy sent twice (late ack + spool) is the same event.

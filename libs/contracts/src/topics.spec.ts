@@ -7,7 +7,7 @@ describe('topic registry', () => {
     expect(new Set(ALL_TOPICS.map((t) => t.name)).size).toBe(ALL_TOPICS.length);
     expect(isValidTopicName('vectorstack.usage.recorded')).toBe(false);
     expect(isValidTopicName('other.usage.recorded.v1')).toBe(false);
-    expect(deadLetterTopicName(Topics.usageRecorded.name)).toBe('vectorstack.usage.recorded.v1.dlq');
+    expect(deadLetterTopicName(Topics.usageRecorded.name)).toBe('vectorstack.usage.recorded.v2.dlq');
   });
 
   it('compacts the topics that carry state and ages out the event topics', () => {

@@ -5,7 +5,7 @@ import { DatasetEventSchema } from './gen/vectorstack/data/v1/dataset_event_pb';
 import { ModelRegisteredSchema } from './gen/vectorstack/inference/v1/model_registered_pb';
 import { ModelCatalogEntrySchema } from './gen/vectorstack/router/v1/model_catalog_pb';
 import { TrainingJobEventSchema } from './gen/vectorstack/training/v1/training_job_event_pb';
-import { UsageRecordedSchema } from './gen/vectorstack/usage/v1/usage_recorded_pb';
+import { UsageRecordedBatchSchema } from './gen/vectorstack/usage/v1/usage_recorded_pb';
 
 /**
  * How a topic is created. `compact` topics carry state (the latest record per
@@ -39,9 +39,13 @@ export const Topics = {
     cleanupPolicy: 'compact',
     keyedBy: 'key id',
   }),
+  /**
+   * Usage events, in batches of one tenant's events (UsageRecordedBatch). v1 carried one
+   * UsageRecorded per record and was retired before any release; nothing produces it.
+   */
   usageRecorded: topic({
-    name: 'vectorstack.usage.recorded.v1',
-    schema: UsageRecordedSchema,
+    name: 'vectorstack.usage.recorded.v2',
+    schema: UsageRecordedBatchSchema,
     partitions: 6,
     cleanupPolicy: 'delete',
     retentionMs: 7 * DAY_MS,

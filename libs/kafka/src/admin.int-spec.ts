@@ -88,6 +88,6 @@ describe('ensure-topics CLI', () => {
     const lines = child.stdoutText.trim().split('\n');
     expect(lines).toHaveLength(Object.keys(Topics).length * 2);
     expect(lines).toContainEqual(expect.stringMatching(/^(created|exists|updated) vectorstack\.auth\.api-key-state\.v1 partitions=3 cleanup\.policy=compact$/));
-    expect(lines).toContainEqual(expect.stringMatching(/^(created|exists|updated) vectorstack\.usage\.recorded\.v1\.dlq partitions=6 cleanup\.policy=delete$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^(created|exists|updated) vectorstack\.usage\.recorded\.v2\.dlq partitions=6 cleanup\.policy=delete$/));
   });
 });

@@ -4,6 +4,7 @@ import { deadLetterTopicName, Topics, type TopicSpec, type UsageRecorded, type U
 import { Partitioners } from 'kafkajs';
 import { FixtureProcess } from '@vectorstack/testing';
 import { ensureTopics } from './admin';
+import { SAMPLE_EVENT_TOPIC } from './testing/sample-topic';
 import { KafkaConsumerRunner, type ConsumedRecord, type RunConsumerOptions, type RunningConsumer } from './consumer';
 import { KafkaHeaders } from './headers';
 import { KafkaConnection } from './kafka-connection';
@@ -67,7 +68,7 @@ describe('KafkaConsumerRunner over the real broker', () => {
   const usage = (tenantId: string): { key: string; message: MessageInitShape<typeof UsageRecordedSchema> } => ({ key: tenantId, message: { tenantId, model: 'm' } });
 
   it('sends undecodable records to the dead-letter topic and keeps consuming', async () => {
-    const topic = await freshTopic(Topics.usageRecorded);
+    const topic = await freshTopic(SAMPLE_EVENT_TOPIC);
     const raw = connection.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await raw.connect();
     await raw.send({ topic: topic.name, messages: [{ key: 'tenant-1', value: GARBAGE, headers: { 'event-id': 'garbage-1' } }] });
@@ -107,7 +108,7 @@ describe('KafkaConsumerRunner over the real broker', () => {
   });
 
   it('dead-letters a record whose handler keeps failing, after the configured attempts, and moves on', async () => {
-    const topic = await freshTopic(Topics.usageRecorded);
+    const topic = await freshTopic(SAMPLE_EVENT_TOPIC);
     const bad = await producer.send(topic, usage('bad-tenant'));
     const good = await producer.send(topic, usage('good-tenant'));
 
@@ -142,7 +143,7 @@ describe('KafkaConsumerRunner over the real broker', () => {
   });
 
   it('retries a handler that fails twice, handles the record once and dead-letters nothing', async () => {
-    const topic = await freshTopic(Topics.usageRecorded);
+    const topic = await freshTopic(SAMPLE_EVENT_TOPIC);
     const sent = await producer.send(topic, usage('tenant-1'));
 
     let calls = 0;
@@ -165,7 +166,7 @@ describe('KafkaConsumerRunner over the real broker', () => {
   });
 
   it('isolates the failing record of a failing batch so the others are still handled', async () => {
-    const topic = await freshTopic(Topics.usageRecorded);
+    const topic = await freshTopic(SAMPLE_EVENT_TOPIC);
     const sent = await producer.sendBatch(topic, [usage('a'), usage('poison'), usage('c')]);
 
     const handled: string[] = [];
@@ -202,7 +203,7 @@ describe('KafkaConsumerRunner over the real broker', () => {
   });
 
   it('redelivers a record to the group when the consumer died before its handler finished', async () => {
-    const topic = await freshTopic(Topics.usageRecorded);
+    const topic = await freshTopic(SAMPLE_EVENT_TOPIC);
     const sent = await producer.send(topic, usage('tenant-1'));
     const groupId = `crash-${runId}`;
 

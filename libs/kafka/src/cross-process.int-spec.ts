@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
-import { Topics } from '@vectorstack/contracts';
 import { FixtureProcess } from '@vectorstack/testing';
 import { ensureTopics } from './admin';
+import { SAMPLE_EVENT_TOPIC } from './testing/sample-topic';
 import { kafkaBrokersForTests } from './testing/test-env';
 import { newTestRunId, testTopic } from './topic-names';
 import { parseTraceparent } from './trace-context';
@@ -20,7 +20,7 @@ describe('events across processes over the real broker', () => {
 
   it('delivers the event id and continues the producer trace in another process', async () => {
     const runId = newTestRunId();
-    const topic = testTopic(Topics.usageRecorded, runId);
+    const topic = testTopic(SAMPLE_EVENT_TOPIC, runId);
     await ensureTopics(brokers, [topic]);
     const knownTraceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 

@@ -1,7 +1,7 @@
-import { Topics } from '@vectorstack/contracts';
+import { UsageRecordedSchema } from '@vectorstack/contracts';
 import { buildDeadLetterHeaders, buildRecordHeaders, contentTypeMatches, decodeHeaders, describeError, KafkaHeaders, protobufContentType } from './headers';
 
-const schema = Topics.usageRecorded.schema;
+const schema = UsageRecordedSchema;
 
 describe('record headers', () => {
   it('carries event id, trace, content type, time and producer; standard headers win over caller ones', () => {

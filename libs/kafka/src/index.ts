@@ -5,7 +5,7 @@
 // kafka.module.ts for why); every class also works without Nest.
 export { KafkaModule, KafkaHealthIndicator, KAFKA_MODULE_OPTIONS, type KafkaModuleOptions, type KafkaModuleAsyncOptions } from './kafka.module';
 export { KafkaConnection, parseBrokers, type KafkaConnectionOptions, type KafkaPingResult } from './kafka-connection';
-export { KafkaProducer, type OutgoingEvent, type SentEvent, type SentRecord, type RawRecord } from './producer';
+export { KafkaProducer, type EncodedEvent, type OutgoingEvent, type SentEvent, type SentRecord, type RawRecord } from './producer';
 export {
   HIGH_VOLUME_FETCH,
   KafkaConsumerRunner,

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Topics } from '@vectorstack/contracts';
 import { ensureTopics } from './admin';
+import { SAMPLE_EVENT_TOPIC } from './testing/sample-topic';
 import { KafkaConsumerRunner } from './consumer';
 import { KafkaHealthIndicator, KafkaModule } from './kafka.module';
 import { KafkaProducer } from './producer';
@@ -15,7 +15,7 @@ jest.setTimeout(30_000);
 describe('KafkaModule', () => {
   it('wires producer, consumer runner and health into a Nest app and stops them on shutdown', async () => {
     const runId = newTestRunId();
-    const topic = { ...testTopic(Topics.usageRecorded, runId), partitions: 1 };
+    const topic = { ...testTopic(SAMPLE_EVENT_TOPIC, runId), partitions: 1 };
     await ensureTopics(brokers, [topic]);
 
     @Module({ imports: [KafkaModule.forRootAsync({ useFactory: () => ({ clientId: `nest-${runId}`, brokers }) })] })

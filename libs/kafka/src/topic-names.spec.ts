@@ -17,7 +17,7 @@ describe('topic names', () => {
 
   it('builds a valid per-run test topic that keeps the spec', () => {
     const spec = testTopic(Topics.usageRecorded, newTestRunId());
-    expect(spec.name).toMatch(/^vectorstack\.test-[a-z0-9-]+\.usage-recorded\.v1$/);
+    expect(spec.name).toMatch(/^vectorstack\.test-[a-z0-9-]+\.usage-recorded\.v2$/);
     expect(isValidKafkaTopicName(spec.name)).toBe(true);
     expect(spec.schema).toBe(Topics.usageRecorded.schema);
     expect(spec.partitions).toBe(Topics.usageRecorded.partitions);

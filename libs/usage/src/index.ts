@@ -1,2 +1,3 @@
+export { encodeUsageBatch } from './usage-batch';
 export { UsagePublisher, type UsagePublisherOptions } from './usage-publisher';
-export { PostgresUsageSpool, usageSpoolTableSql, type SpooledBatch } from './usage-spool';
+export { PostgresUsageSpool, usageSpoolTableSql, type SpoolEntry } from './usage-spool';

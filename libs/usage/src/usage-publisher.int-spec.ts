@@ -1,5 +1,5 @@
 import { fromBinary } from '@bufbuild/protobuf';
-import { Topics, UsageRecordedSchema, UsageSource } from '@vectorstack/contracts';
+import { Topics, UsageRecordedBatchSchema, UsageSource } from '@vectorstack/contracts';
 import { ensureTopics, KafkaConnection, KafkaProducer, newTestRunId, testTopic } from '@vectorstack/kafka';
 import { createLogger } from '@vectorstack/observability';
 import { createTestSchema, testInfra } from '@vectorstack/testing';
@@ -21,6 +21,8 @@ describe('UsagePublisher on real Kafka and Postgres', () => {
   let drop: () => Promise<void>;
   let spool: PostgresUsageSpool;
   const received = new Map<string, number>();
+  /** Per record: its key and the tenants of its events. */
+  const records: Array<{ key: string | undefined; tenants: string[] }> = [];
   let stopConsumer: () => Promise<void>;
 
   beforeAll(async () => {
@@ -41,8 +43,9 @@ describe('UsagePublisher on real Kafka and Postgres', () => {
     await consumer.subscribe({ topic: topic.name, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ message }) => {
-        const event = fromBinary(UsageRecordedSchema, message.value as Buffer);
-        received.set(event.eventId, (received.get(event.eventId) ?? 0) + 1);
+        const batch = fromBinary(UsageRecordedBatchSchema, message.value as Buffer);
+        records.push({ key: message.key?.toString(), tenants: batch.events.map((event) => event.tenantId) });
+        for (const event of batch.events) received.set(event.eventId, (received.get(event.eventId) ?? 0) + 1);
       },
     });
     stopConsumer = () => consumer.disconnect();
@@ -85,6 +88,9 @@ describe('UsagePublisher on real Kafka and Postgres', () => {
     await publisher.stop();
     expect(ids.map((id) => received.get(id))).toEqual(ids.map(() => 1));
     expect(await spool.depth()).toBe(0);
+    // Batches, not a record per event: each record holds one tenant's events and is keyed by it.
+    expect(records.length).toBeLessThan(ids.length / 10);
+    for (const record of records) expect(new Set(record.tenants)).toEqual(new Set([record.key]));
   });
 
   it('spools what Kafka does not take and delivers it once Kafka answers again', async () => {

@@ -1,5 +1,3 @@
-import { fromBinary, toBinary } from '@bufbuild/protobuf';
-import { UsageRecordedSchema, type UsageRecorded } from '@vectorstack/contracts';
 import type { DataSource } from 'typeorm';
 
 /** The spool table of a service schema; call from that service's migration. */
@@ -14,9 +12,10 @@ export function usageSpoolTableSql(schema: string): string[] {
   ];
 }
 
-export interface SpooledBatch {
-  ids: string[];
-  events: UsageRecorded[];
+/** One usage event as the spool keeps it: its id and its UsageRecorded bytes. */
+export interface SpoolEntry {
+  readonly eventId: string;
+  readonly bytes: Uint8Array;
 }
 
 /**
@@ -35,11 +34,11 @@ export class PostgresUsageSpool {
     this.table = `${schema}.usage_spool`;
   }
 
-  async add(events: readonly UsageRecorded[]): Promise<void> {
+  async add(events: readonly SpoolEntry[]): Promise<void> {
     if (events.length === 0) return;
     const params: unknown[] = [];
     const values = events.map((event, index) => {
-      params.push(event.eventId, Buffer.from(toBinary(UsageRecordedSchema, event)));
+      params.push(event.eventId, Buffer.from(event.bytes.buffer, event.bytes.byteOffset, event.bytes.byteLength));
       return `($${index * 2 + 1}, $${index * 2 + 2})`;
     });
     await this.dataSource.query(`INSERT INTO ${this.table} (event_id, payload) VALUES ${values.join(', ')}`, params);
@@ -49,14 +48,14 @@ export class PostgresUsageSpool {
    * Hands the oldest spooled events to `send` and deletes them once it resolved, in one
    * transaction (rows locked, so replicas drain disjoint batches). Returns how many were sent.
    */
-  async drain(limit: number, send: (events: UsageRecorded[]) => Promise<void>): Promise<number> {
+  async drain(limit: number, send: (events: SpoolEntry[]) => Promise<void>): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
-      const rows: Array<{ id: string; payload: Buffer }> = await manager.query(
-        `SELECT id, payload FROM ${this.table} ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      const rows: Array<{ id: string; event_id: string; payload: Buffer }> = await manager.query(
+        `SELECT id, event_id, payload FROM ${this.table} ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [limit],
       );
       if (rows.length === 0) return 0;
-      await send(rows.map((row) => fromBinary(UsageRecordedSchema, row.payload)));
+      await send(rows.map((row) => ({ eventId: row.event_id, bytes: row.payload })));
       await manager.query(`DELETE FROM ${this.table} WHERE id = ANY($1::bigint[])`, [rows.map((row) => row.id)]);
       return rows.length;
     });

@@ -1,6 +1,6 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { loadConfigOrExit, z } from '@vectorstack/config';
-import { isValidTopicName, Topics, type TopicSpec, type UsageRecordedSchema } from '@vectorstack/contracts';
+import { isValidTopicName, Topics, type TopicSpec, type UsageRecordedBatchSchema } from '@vectorstack/contracts';
 
 /** Variables only the metering service reads; DATABASE_URL, KAFKA_BROKERS, PORT… come with the platform shape. */
 export const meteringConfigShape = {
@@ -38,7 +38,7 @@ export const meteringConfigShape = {
 export type MeteringConfig = z.infer<z.ZodObject<typeof meteringConfigShape>>;
 
 export interface MeteringOptions {
-  readonly usageTopic: TopicSpec<typeof UsageRecordedSchema>;
+  readonly usageTopic: TopicSpec<typeof UsageRecordedBatchSchema>;
   readonly consumerGroup: string;
   readonly batchSize: number;
   readonly concurrency: number;

@@ -3,7 +3,8 @@
  * nothing, unusable records are dead-lettered with the reason, the lag gauge goes back to zero.
  */
 import { create, toBinary } from '@bufbuild/protobuf';
-import { deadLetterTopicName, Topics, UsageRecordedSchema } from '@vectorstack/contracts';
+import { deadLetterTopicName, Topics, UsageRecordedBatchSchema } from '@vectorstack/contracts';
+import { uuidv7 } from '@vectorstack/kafka';
 import {
   adminKey,
   eventually,
@@ -67,10 +68,10 @@ describe('usage ingestion', () => {
   it('dead-letters records it cannot use, with the reason, and carries on', async () => {
     const { tenantId, worker } = await tenantWithKeys();
     const marker = `dlq-${tenantId}`;
-    // Not protobuf at all (dead-lettered by the consumer runner) and a usage event without a tenant.
+    // Not protobuf at all (dead-lettered by the consumer runner) and a batch whose one event has no tenant.
     await producer.producer.sendRaw(Topics.usageRecorded.name, [{ key: `${marker}-garbage`, value: Buffer.from([0xff, 0xff, 0xff, 0xff]), headers: {} }]);
     await producer.producer.sendRaw(Topics.usageRecorded.name, [
-      { key: `${marker}-no-tenant`, value: Buffer.from(toBinary(UsageRecordedSchema, create(UsageRecordedSchema, usageEvent({ tenantId: '' })))), headers: {} },
+      { key: `${marker}-no-tenant`, value: Buffer.from(toBinary(UsageRecordedBatchSchema, create(UsageRecordedBatchSchema, { eventId: uuidv7(), events: [usageEvent({ tenantId: '' })] }))), headers: {} },
     ]);
     await producer.publish([usageEvent({ tenantId, keyId: worker.id })]);
     await waitForRequests(tenantId, 1, recent());

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { toBinary } from '@bufbuild/protobuf';
-import { deadLetterTopicName, UsageRecordedSchema, type UsageRecorded } from '@vectorstack/contracts';
-import { HIGH_VOLUME_FETCH, KafkaConnection, KafkaConsumerRunner, KafkaHeaders, KafkaProducer, type ConsumedRecord, type RunningConsumer } from '@vectorstack/kafka';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { deadLetterTopicName, UsageRecordedBatchSchema, type UsageRecorded, type UsageRecordedBatch } from '@vectorstack/contracts';
+import { HIGH_VOLUME_FETCH, KafkaConnection, KafkaConsumerRunner, KafkaHeaders, KafkaProducer, uuidv7, type ConsumedRecord, type RunningConsumer } from '@vectorstack/kafka';
 import { Counter, Histogram, register } from 'prom-client';
 import { METERING_OPTIONS, type MeteringOptions } from '../config/metering.config';
 import { BudgetStatusRelay } from '../budgets/budget-status.relay';
@@ -9,7 +9,7 @@ import { CatalogPriceFollower } from '../pricing/catalog-price.follower';
 import { ConsumerLagPoller } from './consumer-lag';
 import { LedgerWriter } from './ledger-writer';
 import { PartitionManager } from './partition-manager';
-import { toLedgerRow, uniqueByEvent, type LedgerRow } from './usage-event';
+import { toLedgerRow, uniqueByEvent, type LedgerRow, type RecordOrigin } from './usage-event';
 
 function counter(name: string, help: string, labelNames: string[] = []): Counter<string> {
   return (register.getSingleMetric(name) as Counter<string> | undefined) ?? new Counter({ name, help, labelNames });
@@ -28,18 +28,25 @@ const batchSeconds =
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   });
 
+interface RejectedEvent {
+  readonly record: ConsumedRecord<UsageRecordedBatch>;
+  readonly event: UsageRecorded;
+  readonly reason: string;
+}
+
 /** How long a failing batch is retried (Postgres down) before its records are dead-lettered: about half an hour. */
 const MAX_ATTEMPTS = 200;
 const START_RETRY_MS = 5_000;
 const UNPRICED_LOG_INTERVAL_MS = 60 * 60 * 1000;
 
 /**
- * Ingests the usage topic: one consumer group shared by every replica; each batch slice is one
- * Postgres transaction (raw events, rollups, spend, budget check) and the runner commits the
- * Kafka offsets only after it. A crash between the two redelivers events the ledger already has;
- * they are skipped by event id, so nothing is counted twice. Events that cannot be decoded are
- * dead-lettered by the runner; decoded events that are not usable (no event id, no tenant,
- * absurd values, outside the retention) are dead-lettered here with the reason.
+ * Ingests the usage topic: one consumer group shared by every replica. A fetched slice of
+ * records (each a batch of events) is written in transactions of at most `batchSize` events (raw
+ * events, rollups, spend, budget check), and the runner commits the Kafka offsets only after
+ * them. A crash in between redelivers events the ledger already has; they are skipped by event
+ * id, so nothing is counted twice. Records that cannot be decoded are dead-lettered by the
+ * runner; decoded events that are not usable (no event id, no tenant, absurd values, outside
+ * the retention) are dead-lettered here one by one, with the reason.
  */
 @Injectable()
 export class UsageIngestConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -115,26 +122,39 @@ export class UsageIngestConsumer implements OnApplicationBootstrap, OnApplicatio
     this.logger.log(`ingesting ${usageTopic.name} as group ${consumerGroup}`);
   }
 
-  async handle(records: readonly ConsumedRecord<UsageRecorded>[]): Promise<void> {
+  async handle(records: readonly ConsumedRecord<UsageRecordedBatch>[]): Promise<void> {
     const now = new Date();
     const accepted = { oldest: this.partitions.oldestAccepted(now), latest: new Date(now.getTime() + this.options.maxFutureSkewSeconds * 1000) };
     const rows: LedgerRow[] = [];
-    const rejected: Array<{ record: ConsumedRecord<UsageRecorded>; reason: string }> = [];
+    const rejected: RejectedEvent[] = [];
     for (const record of records) {
-      const mapped = toLedgerRow(record.message, record, accepted);
-      if (mapped.ok) rows.push(mapped.row);
-      else rejected.push({ record, reason: mapped.reason });
+      // The record's event id is the batch's: an event without its own id has none to deduplicate on.
+      const origin: RecordOrigin = { eventId: undefined, partition: record.partition, offset: record.offset, timestamp: record.timestamp };
+      for (const event of record.message?.events ?? []) {
+        const mapped = toLedgerRow(event, origin, accepted);
+        if (mapped.ok) rows.push(mapped.row);
+        else rejected.push({ record, event, reason: mapped.reason });
+      }
     }
     const unique = uniqueByEvent(rows);
-    const started = process.hrtime.bigint();
-    const result = await this.writer.write(unique);
-    batchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
-    // After the commit: a failure here retries the batch, which the ledger then skips as duplicates.
-    if (rejected.length > 0) await this.deadLetter(rejected);
+    for (let start = 0; start < unique.length; start += this.options.batchSize) {
+      await this.write(unique.slice(start, start + this.options.batchSize));
+    }
+    events.inc({ outcome: 'duplicate' }, rows.length - unique.length);
+    // After the commits: a failure here retries the records, whose events the ledger then skips as duplicates.
+    if (rejected.length > 0) {
+      await this.deadLetter(rejected);
+      events.inc({ outcome: 'rejected' }, rejected.length);
+    }
+  }
 
+  /** One transaction. */
+  private async write(rows: readonly LedgerRow[]): Promise<void> {
+    const started = process.hrtime.bigint();
+    const result = await this.writer.write(rows);
+    batchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
     events.inc({ outcome: 'ingested' }, result.inserted);
     events.inc({ outcome: 'duplicate' }, rows.length - result.inserted);
-    if (rejected.length > 0) events.inc({ outcome: 'rejected' }, rejected.length);
     if (result.unpriced > 0) {
       unpriced.inc(result.unpriced);
       this.logUnpriced(result.unpricedModels);
@@ -151,15 +171,17 @@ export class UsageIngestConsumer implements OnApplicationBootstrap, OnApplicatio
     }
   }
 
-  private async deadLetter(rejected: ReadonlyArray<{ record: ConsumedRecord<UsageRecorded>; reason: string }>): Promise<void> {
+  /** Each refused event on its own, as a batch of one (the topic's schema), with the reason and where it came from. */
+  private async deadLetter(rejected: readonly RejectedEvent[]): Promise<void> {
     const topic = rejected[0]!.record.topic;
     await this.producer.sendRaw(
       deadLetterTopicName(topic),
-      rejected.map(({ record, reason }) => ({
+      rejected.map(({ record, event, reason }) => ({
         key: record.key,
-        value: record.message ? Buffer.from(toBinary(UsageRecordedSchema, record.message)) : null,
+        value: Buffer.from(toBinary(UsageRecordedBatchSchema, create(UsageRecordedBatchSchema, { eventId: uuidv7(), events: [event] }))),
         headers: {
           ...record.headers,
+          [KafkaHeaders.eventId]: event.eventId || record.eventId || '',
           [KafkaHeaders.dlqReason]: 'invalid-event',
           [KafkaHeaders.dlqError]: reason,
           [KafkaHeaders.dlqSourceTopic]: record.topic,
@@ -170,8 +192,8 @@ export class UsageIngestConsumer implements OnApplicationBootstrap, OnApplicatio
         },
       })),
     );
-    for (const { record, reason } of rejected) {
-      this.logger.warn(`usage event at ${record.topic}/${record.partition}@${record.offset} dead-lettered: ${reason}`);
+    for (const { record, event, reason } of rejected) {
+      this.logger.warn(`usage event ${event.eventId || '(no id)'} at ${record.topic}/${record.partition}@${record.offset} dead-lettered: ${reason}`);
     }
   }
 }

@@ -2,9 +2,9 @@
 // libs/testing, plus publishing usage events on the real Kafka, pricing test models, polling
 // the usage API and reading topics.
 import { randomUUID } from 'node:crypto';
-import { create, type MessageInitShape } from '@bufbuild/protobuf';
+import type { MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { Topics, UsageRecordedSchema, UsageSource, type TopicSpec, type UsageRecorded } from '@vectorstack/contracts';
+import { Topics, UsageSource, type TopicSpec, type UsageRecorded, type UsageRecordedBatchSchema, type UsageRecordedSchema } from '@vectorstack/contracts';
 import { decodeHeaders, KafkaConnection, KafkaProducer, uuidv7 } from '@vectorstack/kafka';
 import { adminKey, call, createKey, createTenant, queryDatabase, testInfra, uniqueSuffix } from '@vectorstack/testing';
 
@@ -47,14 +47,23 @@ export class UsageProducer {
     return new UsageProducer(connection, new KafkaProducer(connection));
   }
 
-  /** Publishes events keyed by tenant (as the router does), in chunks. */
-  async publish(events: readonly UsageInit[], topic: TopicSpec<typeof UsageRecordedSchema> = Topics.usageRecorded): Promise<void> {
+  /**
+   * Publishes events as the router does: batches of one tenant's events (at most `perRecord`),
+   * keyed by the tenant, a few thousand events per request.
+   */
+  async publish(events: readonly UsageInit[], topic: TopicSpec<typeof UsageRecordedBatchSchema> = Topics.usageRecorded, perRecord = 500): Promise<void> {
     for (let i = 0; i < events.length; i += 2_000) {
-      const chunk = events.slice(i, i + 2_000);
-      await this.producer.sendBatch(
-        topic,
-        chunk.map((event) => ({ key: String(event.tenantId ?? ''), message: create(UsageRecordedSchema, event) })),
+      const byTenant = new Map<string, UsageInit[]>();
+      for (const event of events.slice(i, i + 2_000)) {
+        const tenant = String(event.tenantId ?? '');
+        const batch = byTenant.get(tenant);
+        if (batch) batch.push(event);
+        else byTenant.set(tenant, [event]);
+      }
+      const records = [...byTenant].flatMap(([tenant, batch]) =>
+        Array.from({ length: Math.ceil(batch.length / perRecord) }, (_, r) => ({ key: tenant, message: { events: batch.slice(r * perRecord, (r + 1) * perRecord) } })),
       );
+      await this.producer.sendBatch(topic, records);
     }
   }
 

@@ -1,7 +1,7 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import type { GenMessage } from '@bufbuild/protobuf/codegenv2';
 import { loadConfigOrExit, rateLimitShape } from '@vectorstack/config';
-import { Topics, type TopicSpec, type UsageRecorded } from '@vectorstack/contracts';
+import { Topics, type TopicSpec, type UsageRecordedBatch } from '@vectorstack/contracts';
 import type { HttpServiceConfig } from '@vectorstack/platform';
 
 export interface RatelimitOptions {
@@ -10,7 +10,7 @@ export interface RatelimitOptions {
   readonly commandTimeoutMs: number;
   readonly leaseMs: number;
   /** The usage topic reservations are reconciled from (tests pass a per-run copy). */
-  readonly usageTopic: TopicSpec<GenMessage<UsageRecorded>>;
+  readonly usageTopic: TopicSpec<GenMessage<UsageRecordedBatch>>;
   /** One group for all replicas: each usage event is reconciled once. */
   readonly reconciliationGroupId: string;
 }

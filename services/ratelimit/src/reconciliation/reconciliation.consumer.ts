@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { UsageRecorded } from '@vectorstack/contracts';
-import { HIGH_VOLUME_FETCH, KafkaConsumerRunner, type ConsumedRecord, type RunningConsumer } from '@vectorstack/kafka';
+import { HIGH_VOLUME_FETCH, KafkaConsumerRunner, type RunningConsumer } from '@vectorstack/kafka';
 import { RateLimiter, type SettleOutcome } from '@vectorstack/ratelimit';
 import { Counter, register } from 'prom-client';
 import { RATELIMIT_OPTIONS, type RatelimitOptions } from '../config/ratelimit.config';
@@ -16,8 +16,8 @@ function settledCounter(): Counter<string> {
 /**
  * Consumes usage events and settles the token reservation of each request: reconcile to the
  * actual tokens, or release a failed request's reservation. One consumer group shared by all
- * replicas; a Redis failure throws, so the record is retried (and dead-lettered if it keeps
- * failing) rather than lost.
+ * replicas; a Redis failure throws, so the record (a batch of events) is retried (and
+ * dead-lettered if it keeps failing) rather than lost.
  */
 @Injectable()
 export class ReconciliationConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -40,7 +40,7 @@ export class ReconciliationConsumer implements OnApplicationBootstrap, OnApplica
       // of one round trip after another (one usage event per model request reaches this
       // consumer). Settling is idempotent per request id, so a slice retried as a whole (or
       // record by record, before dead-lettering) changes nothing twice.
-      handler: (records) => this.handleAll(records),
+      handler: (records) => this.handleAll(records.flatMap((record) => record.message?.events ?? [])),
     });
   }
 
@@ -48,13 +48,12 @@ export class ReconciliationConsumer implements OnApplicationBootstrap, OnApplica
     await this.consumer?.stop();
   }
 
-  async handleAll(records: readonly ConsumedRecord<UsageRecorded>[]): Promise<void> {
-    await Promise.all(records.map((record) => this.handle(record)));
+  async handleAll(events: readonly UsageRecorded[]): Promise<void> {
+    await Promise.all(events.map((event) => this.handle(event)));
   }
 
-  async handle(record: ConsumedRecord<UsageRecorded>): Promise<void> {
-    if (!record.message) return;
-    const action = usageAction(record.message);
+  async handle(event: UsageRecorded): Promise<void> {
+    const action = usageAction(event);
     let outcome: SettleOutcome;
     switch (action.kind) {
       case 'ignore':

@@ -3,7 +3,7 @@
  * fake upstreams that speak the OpenAI and Anthropic wire formats (no real provider is reachable):
  * answers, streaming, usage, every error as the SDK's typed error, fallbacks and cool-down.
  */
-import { Topics, UsageRecordedSchema, type UsageRecorded } from '@vectorstack/contracts';
+import { Topics, UsageRecordedBatchSchema, type UsageRecorded } from '@vectorstack/contracts';
 import { startFakeAnthropic, startFakeOpenAI, type FakeUpstream } from '@vectorstack/fake-upstream';
 import { createKey as createPlatformKey, decodeOrSkip, testInfra, uniqueSuffix } from '@vectorstack/testing';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
@@ -78,8 +78,8 @@ describe('OpenAI-compatible gateway (openai SDK through the ingress)', () => {
     await consumer.subscribe({ topic: Topics.usageRecorded.name, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ message }) => {
-        const event = message.value && decodeOrSkip(UsageRecordedSchema, message.value);
-        if (event && event.model.endsWith(run)) usage.set(event.requestId, event);
+        const batch = message.value && decodeOrSkip(UsageRecordedBatchSchema, message.value);
+        for (const event of batch ? batch.events : []) if (event.model.endsWith(run)) usage.set(event.requestId, event);
       },
     });
     for (const { partition, high } of startOffsets) consumer.seek({ topic: Topics.usageRecorded.name, partition, offset: high });

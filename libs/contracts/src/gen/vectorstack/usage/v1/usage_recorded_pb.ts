@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file vectorstack/usage/v1/usage_recorded.proto.
  */
 export const file_vectorstack_usage_v1_usage_recorded: GenFile = /*@__PURE__*/
-  fileDesc("Cil2ZWN0b3JzdGFjay91c2FnZS92MS91c2FnZV9yZWNvcmRlZC5wcm90bxIUdmVjdG9yc3RhY2sudXNhZ2UudjEi2wMKDVVzYWdlUmVjb3JkZWQSEAoIZXZlbnRfaWQYASABKAkSEgoKcmVxdWVzdF9pZBgCIAEoCRIxCgZzb3VyY2UYAyABKA4yIS52ZWN0b3JzdGFjay51c2FnZS52MS5Vc2FnZVNvdXJjZRIRCgl0ZW5hbnRfaWQYBCABKAkSDgoGa2V5X2lkGAUgASgJEg0KBW1vZGVsGAYgASgJEhIKCmRlcGxveW1lbnQYByABKAkSEAoIcHJvdmlkZXIYCCABKAkSFQoNcHJvbXB0X3Rva2VucxgJIAEoBBIZChFjb21wbGV0aW9uX3Rva2VucxgKIAEoBBIUCgx0b3RhbF90b2tlbnMYCyABKAQSEgoKbGF0ZW5jeV9tcxgMIAEoDRIeChZ0aW1lX3RvX2ZpcnN0X3Rva2VuX21zGA0gASgNEhMKC2h0dHBfc3RhdHVzGA4gASgNEhAKCHN0cmVhbWVkGA8gASgIEhcKD3Jlc2VydmVkX3Rva2VucxgQIAEoBBIvCgtvY2N1cnJlZF9hdBgRIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIZW5kcG9pbnQYEiABKAkSGgoScmF0ZV9saW1pdF9zZXR0bGVkGBMgASgIKmAKC1VzYWdlU291cmNlEhwKGFVTQUdFX1NPVVJDRV9VTlNQRUNJRklFRBAAEhcKE1VTQUdFX1NPVVJDRV9ST1VURVIQARIaChZVU0FHRV9TT1VSQ0VfSU5GRVJFTkNFEAJiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("Cil2ZWN0b3JzdGFjay91c2FnZS92MS91c2FnZV9yZWNvcmRlZC5wcm90bxIUdmVjdG9yc3RhY2sudXNhZ2UudjEi2wMKDVVzYWdlUmVjb3JkZWQSEAoIZXZlbnRfaWQYASABKAkSEgoKcmVxdWVzdF9pZBgCIAEoCRIxCgZzb3VyY2UYAyABKA4yIS52ZWN0b3JzdGFjay51c2FnZS52MS5Vc2FnZVNvdXJjZRIRCgl0ZW5hbnRfaWQYBCABKAkSDgoGa2V5X2lkGAUgASgJEg0KBW1vZGVsGAYgASgJEhIKCmRlcGxveW1lbnQYByABKAkSEAoIcHJvdmlkZXIYCCABKAkSFQoNcHJvbXB0X3Rva2VucxgJIAEoBBIZChFjb21wbGV0aW9uX3Rva2VucxgKIAEoBBIUCgx0b3RhbF90b2tlbnMYCyABKAQSEgoKbGF0ZW5jeV9tcxgMIAEoDRIeChZ0aW1lX3RvX2ZpcnN0X3Rva2VuX21zGA0gASgNEhMKC2h0dHBfc3RhdHVzGA4gASgNEhAKCHN0cmVhbWVkGA8gASgIEhcKD3Jlc2VydmVkX3Rva2VucxgQIAEoBBIvCgtvY2N1cnJlZF9hdBgRIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIZW5kcG9pbnQYEiABKAkSGgoScmF0ZV9saW1pdF9zZXR0bGVkGBMgASgIIlsKElVzYWdlUmVjb3JkZWRCYXRjaBIQCghldmVudF9pZBgBIAEoCRIzCgZldmVudHMYAiADKAsyIy52ZWN0b3JzdGFjay51c2FnZS52MS5Vc2FnZVJlY29yZGVkKmAKC1VzYWdlU291cmNlEhwKGFVTQUdFX1NPVVJDRV9VTlNQRUNJRklFRBAAEhcKE1VTQUdFX1NPVVJDRV9ST1VURVIQARIaChZVU0FHRV9TT1VSQ0VfSU5GRVJFTkNFEAJiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * UsageRecorded is emitted once per metered request by the service that
@@ -250,6 +250,59 @@ export type UsageRecordedJson = {
  */
 export const UsageRecordedSchema: GenMessage<UsageRecorded, {jsonType: UsageRecordedJson}> = /*@__PURE__*/
   messageDesc(file_vectorstack_usage_v1_usage_recorded, 0);
+
+/**
+ * UsageRecordedBatch is one record of the usage topic: events a publisher flushed together,
+ * all of one tenant (the record key). One record per batch instead of per event: a Kafka
+ * client's per-record work (encoding, headers, checksums, decoding on every consumer) is what
+ * metering at thousands of requests per second costs, not the bytes. Consumers handle each
+ * event on its own and deduplicate on its event_id, as before.
+ *
+ * @generated from message vectorstack.usage.v1.UsageRecordedBatch
+ */
+export type UsageRecordedBatch = Message<"vectorstack.usage.v1.UsageRecordedBatch"> & {
+  /**
+   * The record's id (also in its event-id header); each event keeps its own event_id.
+   *
+   * @generated from field: string event_id = 1;
+   */
+  eventId: string;
+
+  /**
+   * @generated from field: repeated vectorstack.usage.v1.UsageRecorded events = 2;
+   */
+  events: UsageRecorded[];
+};
+
+/**
+ * UsageRecordedBatch is one record of the usage topic: events a publisher flushed together,
+ * all of one tenant (the record key). One record per batch instead of per event: a Kafka
+ * client's per-record work (encoding, headers, checksums, decoding on every consumer) is what
+ * metering at thousands of requests per second costs, not the bytes. Consumers handle each
+ * event on its own and deduplicate on its event_id, as before.
+ *
+ * @generated from message vectorstack.usage.v1.UsageRecordedBatch
+ */
+export type UsageRecordedBatchJson = {
+  /**
+   * The record's id (also in its event-id header); each event keeps its own event_id.
+   *
+   * @generated from field: string event_id = 1;
+   */
+  eventId?: string;
+
+  /**
+   * @generated from field: repeated vectorstack.usage.v1.UsageRecorded events = 2;
+   */
+  events?: UsageRecordedJson[];
+};
+
+/**
+ * Describes the message vectorstack.usage.v1.UsageRecordedBatch.
+ * Use `create(UsageRecordedBatchSchema)` to create a new message.
+ */
+export const UsageRecordedBatchSchema: GenMessage<UsageRecordedBatch, {jsonType: UsageRecordedBatchJson}> = /*@__PURE__*/
+  messageDesc(file_vectorstack_usage_v1_usage_recorded, 1);
 
 /**
  * @generated from enum vectorstack.usage.v1.UsageSource
