@@ -138,6 +138,63 @@ describe('OutboxRelay on real Postgres', () => {
     expect(Date.now() - released).toBeLessThan(1_500);
   });
 
+  it('flush resolves true once the rows committed before it are published, including by a pass it had to wait for', async () => {
+    const published: string[] = [];
+    let release!: () => void;
+    const firstPassHeld = new Promise<void>((resolve) => (release = resolve));
+    let passes = 0;
+    const outbox = relay({
+      publish: async (rows) => {
+        passes += 1;
+        if (passes === 1) await firstPassHeld; // a pass in progress that cannot have seen the next write
+        published.push(...rows.map((row) => row.key));
+      },
+    });
+    await write('a');
+    outbox.kick();
+    await until('the first pass to be publishing', async () => passes === 1);
+    await write('b');
+    const flushed = outbox.flush(5_000);
+    let settled = false;
+    void flushed.then(() => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(settled).toBe(false); // the pass in progress started before 'b' was written
+    release();
+    expect(await flushed).toBe(true);
+    expect(published).toEqual(['a', 'b']);
+    expect(await unpublished()).toBe(0);
+  });
+
+  it('flush resolves false after its timeout when the broker does not take the rows, which stay in the outbox', async () => {
+    await write('a');
+    const outbox = relay({
+      publish: async () => {
+        throw new Error('broker down');
+      },
+    });
+    const started = Date.now();
+    expect(await outbox.flush(300)).toBe(false);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(await unpublished()).toBe(1);
+  });
+
+  it('flush waits while another replica holds the lock, and resolves once a pass of its own finds the rows out', async () => {
+    await write('a');
+    const outbox = relay({ pollIntervalMs: 60_000 });
+    let flushed: Promise<boolean> | undefined;
+    await dataSource.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`vectorstack:test:${schema}`]);
+      flushed = outbox.flush(5_000);
+      let settled = false;
+      void flushed.then(() => (settled = true));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(settled).toBe(false);
+      // "The other replica" publishes the row before it lets go of the lock.
+      await manager.query(`UPDATE "${schema}".test_outbox SET published_at = now()`);
+    });
+    expect(await flushed).toBe(true);
+  });
+
   it('prunes rows published longer ago than the retention, keeping recent and unpublished ones', async () => {
     await dataSource.query(
       `INSERT INTO "${schema}".test_outbox (key, published_at) VALUES ('old', now() - interval '2 hours'), ('recent', now() - interval '10 minutes'), ('pending', NULL)`,

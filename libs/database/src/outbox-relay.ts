@@ -53,6 +53,9 @@ export class OutboxRelay<Row extends OutboxRow> {
   private lastPruneAt = 0;
   private lockBusy = false;
   private lockRetry?: NodeJS.Timeout;
+  /** Passes started so far; a pass numbered above a flush's `after` sees every row committed before the flush. */
+  private passes = 0;
+  private readonly flushes = new Set<{ after: number; done: (published: boolean) => void }>();
 
   constructor(private readonly options: OutboxRelayOptions<Row>) {
     this.batchSize = options.batchSize ?? 500;
@@ -76,9 +79,34 @@ export class OutboxRelay<Row extends OutboxRow> {
     this.loop.kick();
   }
 
+  /**
+   * Publish now and wait until every row committed before the call is on the broker (relayed by
+   * this replica or, when another holds the lock, by that one): true then, false after
+   * `timeoutMs` (the broker is slow or down; the rows stay in the outbox and go out later).
+   * For writes whose readers must see them at once, e.g. a key used right after it was created.
+   */
+  flush(timeoutMs: number): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      const flush = {
+        after: this.passes,
+        done: (published: boolean) => {
+          clearTimeout(timer);
+          this.flushes.delete(flush);
+          resolve(published);
+        },
+      };
+      const timer = setTimeout(() => flush.done(false), timeoutMs);
+      this.flushes.add(flush);
+      this.kick();
+    });
+  }
+
   private async relayUntilDrained(): Promise<void> {
+    const pass = ++this.passes;
     this.lockBusy = false;
     while (!this.loop.stopped && (await this.relayOnce()) === this.batchSize);
+    // Under the lock, nothing unpublished was left: every row committed before this pass began is out.
+    if (!this.lockBusy) for (const flush of this.flushes) if (flush.after < pass) flush.done(true);
     if (this.lockBusy && !this.loop.stopped && !this.lockRetry) {
       // Another replica is relaying, possibly past our rows already: look again shortly rather
       // than at the next poll, so our rows are not held back by its pass.

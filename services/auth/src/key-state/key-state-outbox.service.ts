@@ -10,6 +10,9 @@ import { Tenant } from '../tenants/tenant.entity';
 import { apiKeyState, encodeApiKeyState } from './api-key-state.mapper';
 import { KeyStateOutboxRecord } from './key-state-outbox.entity';
 
+/** How long a key change's answer waits for its key state to reach the topic. */
+const KEY_STATE_PUBLISH_WAIT_MS = 2_000;
+
 /**
  * Transactional outbox for ApiKeyState: `enqueue` runs inside the change's transaction,
  * the relay publishes unpublished rows in id order and marks them, so a Kafka outage
@@ -56,6 +59,16 @@ export class KeyStateOutbox implements OnApplicationBootstrap, BeforeApplication
   /** Publish now (called after a commit); coalesces with a relay pass already in progress. */
   kick(): void {
     this.relay.kick();
+  }
+
+  /**
+   * Publish now and wait (at most `timeoutMs`) until the key states committed so far are on the
+   * topic, so a key change is visible to every service's key cache when the API answers: a key
+   * can be given a budget (metering looks its owner up in its cache) the moment it exists. With
+   * Kafka down the change is answered anyway after the wait; the outbox publishes it later.
+   */
+  async publishCommitted(timeoutMs = KEY_STATE_PUBLISH_WAIT_MS): Promise<void> {
+    await this.relay.flush(timeoutMs);
   }
 
   onApplicationBootstrap(): void {

@@ -78,7 +78,7 @@ export class KeysService {
       });
       return created;
     });
-    this.keyState.kick();
+    await this.keyState.publishCommitted();
     return { ...apiKeyView(key), key: secret };
   }
 
@@ -146,7 +146,7 @@ export class KeysService {
       });
       return updated;
     });
-    this.keyState.kick();
+    await this.keyState.publishCommitted();
     return apiKeyView(key);
   }
 
@@ -158,7 +158,7 @@ export class KeysService {
       await this.applyChange(manager, id, { status: 'revoked', revokedAt: () => 'now()' } as never);
       await this.audit.record(manager, actor, { action: 'key.revoked', targetType: 'api_key', targetId: id, tenantId: current.tenantId });
     });
-    this.keyState.kick();
+    await this.keyState.publishCommitted();
     return { id, object: 'api_key', status: 'revoked' };
   }
 
@@ -179,7 +179,7 @@ export class KeysService {
       });
       return rotated;
     });
-    this.keyState.kick();
+    await this.keyState.publishCommitted();
     return { ...apiKeyView(key), key: secret };
   }
 

@@ -109,7 +109,7 @@ export class TenantsService {
         }
         return manager.findOneByOrFail(Tenant, { id });
       });
-      this.keyState.kick();
+      await this.keyState.publishCommitted();
       return tenantView(tenant);
     } catch (error) {
       if (isUniqueViolation(error)) throw authError('tenant_exists', `A tenant named '${body.name}' already exists.`, 'name');
