@@ -111,6 +111,8 @@ export class UsageIngestConsumer implements OnApplicationBootstrap, OnApplicatio
       groupId: consumerGroup,
       topicSpec: usageTopic,
       fromBeginning: true,
+      // Records per slice (each a batch of events; the fetch size bounds a slice's bytes). The
+      // handler writes a slice's events in transactions of `batchSize` events.
       batchSize: this.options.batchSize,
       partitionsConsumedConcurrently: this.options.concurrency,
       maxAttempts: MAX_ATTEMPTS,
