@@ -50,7 +50,24 @@ export class ApiKeyGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const secret = presentedApiKey(request.headers);
+    const targets = [context.getHandler(), context.getClass()];
+    request.principal = await this.authorize(request.headers, () => request.ip, {
+      scopes: this.reflector.getAllAndOverride<Scope[] | undefined>(REQUIRED_SCOPES, targets),
+      overBudgetAllowed: this.reflector.getAllAndOverride<boolean | undefined>(OVER_BUDGET_ALLOWED, targets) === true,
+    });
+    return true;
+  }
+
+  /**
+   * The guard's decision for a request outside Nest's pipeline (a hot route): the principal, or
+   * the ApiError a guarded route would answer. `ip` is asked only when the key has an allowlist.
+   */
+  async authorize(
+    headers: Record<string, string | string[] | undefined>,
+    ip: () => string,
+    route: { readonly scopes?: readonly Scope[]; readonly overBudgetAllowed?: boolean },
+  ): Promise<AuthenticatedPrincipal> {
+    const secret = presentedApiKey(headers);
     if (!secret) {
       throw new ApiError(401, {
         message: "You didn't provide an API key. Send it as 'Authorization: Bearer <key>' (or the X-API-Key header).",
@@ -72,18 +89,20 @@ export class ApiKeyGuard implements CanActivate {
     if (!evaluation || (!evaluation.ok && evaluation.refusal === 'invalid_api_key')) {
       throw ApiError.unauthorized(`Incorrect API key provided: ${masked(secret)}.`, 'invalid_api_key');
     }
-    if (!evaluation.ok && !this.reflector.getAllAndOverride<boolean | undefined>(OVER_BUDGET_ALLOWED, [context.getHandler(), context.getClass()])) {
+    if (!evaluation.ok && !route.overBudgetAllowed) {
       throw ApiError.forbidden('This key has reached its hard budget for the month; raise the budget or wait for the next month.', 'budget_exceeded');
     }
     const principal = evaluation.principal;
-    if (!ipAllowed(request.ip, principal.ipAllowlist)) {
-      throw ApiError.forbidden(`Requests from ${request.ip} are not allowed for this key (IP not whitelisted).`, 'ip_not_allowed');
+    if (principal.ipAllowlist.length > 0) {
+      const address = ip();
+      if (!ipAllowed(address, principal.ipAllowlist)) {
+        throw ApiError.forbidden(`Requests from ${address} are not allowed for this key (IP not whitelisted).`, 'ip_not_allowed');
+      }
     }
-    const required = this.reflector.getAllAndOverride<Scope[] | undefined>(REQUIRED_SCOPES, [context.getHandler(), context.getClass()]);
+    const required = route.scopes;
     if (required && required.length > 0 && !required.some((scope) => hasScope(principal, scope))) {
       throw ApiError.forbidden(`This key lacks the scope this operation needs: ${required.join(' or ')}.`, 'insufficient_scope');
     }
-    request.principal = principal;
-    return true;
+    return principal;
   }
 }

@@ -109,7 +109,10 @@ describe('ApiKeyGuard when the cache misses and Verify fails', () => {
     });
     const guard = new ApiKeyGuard(resolver, new Reflector());
     const request = { headers: { authorization: `Bearer ${secret}` }, ip: '127.0.0.1' };
-    const context = { switchToHttp: () => ({ getRequest: () => request }), getHandler: () => undefined, getClass: () => undefined } as never;
+    class Routes {
+      chat(): void {}
+    }
+    const context = { switchToHttp: () => ({ getRequest: () => request }), getHandler: () => Routes.prototype.chat, getClass: () => Routes } as never;
     const error = await guard.canActivate(context).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ status: 503, type: 'server_error', code: 'auth_unavailable', headers: { 'retry-after': '1' } });

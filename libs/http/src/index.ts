@@ -8,9 +8,9 @@ export {
   platformFastifyOptions,
   type HttpServiceOptions,
 } from './bootstrap';
-export { createFastRoutes, serveFirst, type FastRoute } from './fast-routes';
+export { HotRoutes, type HotHandler, type HotHeaders, type HotRequest, type HotRoute } from './hot-routes';
 export { toApiError } from './error-mapping';
-export { OpenAIExceptionFilter, sendApiError } from './exception.filter';
+export { OpenAIExceptionFilter, publicError, sendApiError } from './exception.filter';
 export { HttpPlatformModule, type HttpPlatformOptions } from './http-platform.module';
 export { formatParamPath, parseOrThrow, zodErrorToApiError, ZodValidationPipe } from './validation';
 export { openApiErrorSchema, openApiKeySecurity, openApiKeySecuritySchemes } from './openapi';

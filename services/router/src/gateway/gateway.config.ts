@@ -3,7 +3,7 @@ import { DEFAULT_QUOTA_LEASE_HEADROOM, DEFAULT_QUOTA_LEASE_MS } from './quota-le
 
 /** Variables of the router's request path (the catalog has its own, see catalog.config.ts). */
 export const gatewayConfigShape = {
-  /** The model routes have a Fastify instance of their own (GatewayRoutes): it trusts the same proxies and takes the same bodies. */
+  /** The model routes are served by HotRoutes of their own (GatewayRoutes): they trust the same proxies and take the same bodies. */
   TRUSTED_PROXIES: httpShape.TRUSTED_PROXIES,
   HTTP_BODY_LIMIT_BYTES: httpShape.HTTP_BODY_LIMIT_BYTES,
   /** The Redis of the rate limits (the ratelimit service's): the router checks limits there itself. */

@@ -193,6 +193,33 @@ describe('OpenAI-compatible gateway (openai SDK through the ingress)', () => {
     await expectError(anonymous.chat.completions.create({ model: id('chat'), messages: user }), AuthenticationError, 401, 'invalid_api_key');
   });
 
+  it('answers requests it cannot read in the OpenAI shape: bad JSON, another media type, a body over the limit, no key', async () => {
+    const key = client.apiKey;
+    const chat = (body: string, headers: Record<string, string>) =>
+      fetch(`${baseUrl()}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, ...headers }, body }).then(async (res) => ({
+        status: res.status,
+        requestId: res.headers.get('x-request-id'),
+        body: (await res.json()) as { error: { type: string; code: string } },
+      }));
+    const json = { 'content-type': 'application/json' };
+    const cases: Array<[string, Record<string, string>, number, string]> = [
+      ['{"model":', json, 400, 'invalid_json'],
+      ['', json, 400, 'invalid_json'],
+      [`{"model":"${id('chat')}","messages":[],"__proto__":{"x":1}}`, json, 400, 'invalid_json'],
+      ['model=x', { 'content-type': 'application/x-www-form-urlencoded' }, 415, 'unsupported_media_type'],
+      // The router's HTTP_BODY_LIMIT_BYTES (10 MiB by default); the ingress allows more.
+      [JSON.stringify({ model: id('chat'), messages: [{ role: 'user', content: 'x'.repeat(11 * 1024 * 1024) }] }), json, 413, 'payload_too_large'],
+    ];
+    for (const [body, headers, status, code] of cases) {
+      const res = await chat(body, headers);
+      expect({ status: res.status, type: res.body.error.type, code: res.body.error.code }).toEqual({ status, type: 'invalid_request_error', code });
+      expect(res.requestId).toBeTruthy();
+    }
+    const anonymous = await fetch(`${baseUrl()}/v1/chat/completions`, { method: 'POST', headers: json, body: JSON.stringify({ model: id('chat'), messages: [] }) });
+    expect(anonymous.status).toBe(401);
+    expect(((await anonymous.json()) as { error: { code: string } }).error.code).toBe('missing_api_key');
+  });
+
   it('serves a disabled model from its fallback', async () => {
     const { data, response } = await client.chat.completions.create({ model: id('retired-fb'), messages: [{ role: 'user', content: 'hello' }] }).withResponse();
     expect(data.model).toBe(id('chat'));

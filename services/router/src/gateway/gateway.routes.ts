@@ -1,13 +1,11 @@
-import type { OutgoingHttpHeaders } from 'node:http';
-import { type BeforeApplicationShutdown, ForbiddenException, Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
-import { ApiKeyGuard, RequireScopes, type AuthenticatedPrincipal } from '@vectorstack/auth-guard';
-import { ApiError, createFastRoutes, parseOrThrow, sendApiError, serveFirst } from '@vectorstack/http';
-import { createLogger, logFinishedRequest, RequestLogContext, runWithRequestLog } from '@vectorstack/observability';
+import { ApiKeyGuard, type AuthenticatedPrincipal } from '@vectorstack/auth-guard';
+import { ApiError, HotRoutes, parseOrThrow, type HotHeaders, type HotRequest } from '@vectorstack/http';
+import { createLogger, RequestLogContext, runWithRequestLog } from '@vectorstack/observability';
 import { UpstreamError, type Completion, type DeploymentTarget, type ProviderAdapter, type Usage } from '@vectorstack/providers';
-import { setRateLimitHeaders, type RateLimitResult } from '@vectorstack/ratelimit';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { rateLimitHeaders, type RateLimitResult } from '@vectorstack/ratelimit';
 import type { CatalogEntry } from '../catalog/catalog-entry';
 import { ROUTER_SERVICE } from '../service.definition';
 import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config';
@@ -35,13 +33,7 @@ interface Plan<TJson, TChunk extends StreamChunk> {
 /** nginx's "client closed request": what the usage record says when the client left early. */
 const STATUS_CLIENT_CLOSED = 499;
 
-/** When Fastify received the request, on the performance.now() clock. */
-function startedAtOf(reply: FastifyReply): number {
-  return performance.now() - reply.elapsedTime;
-}
-
-type AuthenticatedRequest = FastifyRequest & { principal?: AuthenticatedPrincipal };
-type ModelHandler = (principal: AuthenticatedPrincipal, body: unknown, request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+type ModelHandler = (principal: AuthenticatedPrincipal, request: HotRequest, response: ServerResponse) => Promise<void>;
 
 /**
  * The OpenAI-compatible model routes: POST /v1/chat/completions (and the seeds' alias
@@ -50,83 +42,55 @@ type ModelHandler = (principal: AuthenticatedPrincipal, body: unknown, request: 
  * deployments → the response with x-request-id, openai-processing-ms, the rate-limit headers and
  * x-vectorstack-route → the usage event (buffered, never delaying the response).
  *
- * They are the router's hot path, so they are plain Fastify routes rather than a Nest
- * controller (whose per-request pipeline — middleware, guard and param resolution, exception
- * zone — cost more than the rest of the gateway's own work), on a Fastify instance of their own
- * served ahead of the application's on the same port (createFastRoutes/serveFirst: the
- * application's instance runs Nest's hooks and middleware layer for every request, which cost
- * another ~10% of the CPU per response). The same ApiKeyGuard decides (its canActivate, with
- * the scopes declared below by @RequireScopes), errors go through the same sendApiError as the
- * platform's exception filter, and the platform's hooks (request id, service header, metrics)
- * apply as to every route. Instead of pino-http's line per request they log a failed request
- * (with its redacted headers) at info and a successful one at debug, and every line logged
- * while they run carries the request id (RequestLogContext).
+ * They are the router's hot path, so they are served on plain node:http by HotRoutes, ahead of
+ * the Nest application on the same port, rather than by a Nest controller or a Fastify instance
+ * (whose per-request machinery cost more CPU than the gateway's own work; see HotRoutes). The
+ * same ApiKeyGuard decides (`authorize`, with each route's scope), errors take the same OpenAI
+ * shape as the platform's exception filter, and the platform's request id, service header and
+ * request metric apply as to every route. Instead of pino-http's line per request they log a
+ * failed request (with its redacted headers) at info and a successful one at debug, and every
+ * line logged while they run carries the request id (RequestLogContext).
  */
 @Injectable()
 export class GatewayRoutes implements OnModuleInit, BeforeApplicationShutdown {
-  private readonly logger = new Logger('HttpErrors');
   private readonly requestLog = createLogger('router');
-  private fastify?: FastifyInstance;
+  private readonly logger = new Logger('Gateway');
+  private readonly hot: HotRoutes;
 
   constructor(
     private readonly gateway: GatewayService,
     private readonly guard: ApiKeyGuard,
     private readonly adapterHost: HttpAdapterHost,
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-  ) {}
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+  ) {
+    this.hot = new HotRoutes(ROUTER_SERVICE.name, config, this.requestLog);
+  }
 
-  async onModuleInit(): Promise<void> {
-    const fastify = createFastRoutes(ROUTER_SERVICE.name, this.config, this.logger);
-    this.fastify = fastify;
+  onModuleInit(): void {
     const handlers: Record<ModelRoute['handler'], ModelHandler> = { chat: this.chat, completions: this.completions, embeddings: this.embeddings };
-    for (const route of MODEL_ROUTES) {
-      const handler = handlers[route.handler];
-      fastify.route({
-        method: route.method,
-        url: route.path,
-        handler: (request, reply) => this.handle(handler, request, reply),
-        onResponse: (request, reply, done) => {
-          logFinishedRequest(this.requestLog, {
-            id: String(request.id),
-            method: request.method,
-            url: request.url,
-            headers: request.headers,
-            remoteAddress: request.socket.remoteAddress,
-            statusCode: reply.statusCode,
-            responseTime: Math.round(reply.elapsedTime),
-          });
-          done();
-        },
-      });
-    }
-    await fastify.ready();
-    serveFirst(this.adapterHost.httpAdapter.getHttpServer(), fastify, MODEL_ROUTES);
+    this.hot.attach(
+      this.adapterHost.httpAdapter.getHttpServer(),
+      MODEL_ROUTES.map((route) => ({ method: route.method, path: route.path, handler: (request, response) => this.handle(route, handlers[route.handler], request, response) })),
+    );
   }
 
   /** Before the server drains: new requests for the model routes get 503 (Connection: close), as the application's do. */
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.fastify?.close();
+  beforeApplicationShutdown(): void {
+    this.hot.close();
   }
 
-  /** The key guard, then the handler; any error becomes the OpenAI-shape response, as the platform's filter does. */
-  private handle(handler: ModelHandler, request: AuthenticatedRequest, reply: FastifyReply): Promise<void> {
-    return runWithRequestLog(new RequestLogContext(this.requestLog, String(request.id)), async () => {
-      try {
-        // The guard reads the route's scopes from the handler's @RequireScopes metadata.
-        if (!(await this.guard.canActivate(new ExecutionContextHost([request, reply], GatewayRoutes, handler)))) throw new ForbiddenException();
-        if (!request.principal) throw new Error('ApiKeyGuard admitted a request without a principal');
-        await handler.call(this, request.principal, request.body, request, reply);
-      } catch (error) {
-        sendApiError(error, request, reply, this.logger);
-      }
+  /** The key guard, then the handler (HotRoutes answers what they throw). */
+  private handle(route: ModelRoute, handler: ModelHandler, request: HotRequest, response: ServerResponse): Promise<void> {
+    return runWithRequestLog(new RequestLogContext(this.requestLog, request.id), async () => {
+      const principal = await this.guard.authorize(request.headers, () => request.ip, { scopes: [route.scope] });
+      await handler.call(this, principal, request, response);
     });
   }
 
-  @RequireScopes('chat')
-  async chat(principal: AuthenticatedPrincipal, body: unknown, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const chat = parseOrThrow(chatCompletionRequestSchema, body);
+  async chat(principal: AuthenticatedPrincipal, request: HotRequest, response: ServerResponse): Promise<void> {
+    const chat = parseOrThrow(chatCompletionRequestSchema, request.body);
     const maxParam = chat.max_completion_tokens !== undefined ? 'max_completion_tokens' : 'max_tokens';
-    await this.serve(principal, request, reply, {
+    await this.serve(principal, request, response, {
       endpoint: '/v1/chat/completions',
       model: chat.model,
       streamed: chat.stream === true,
@@ -138,10 +102,9 @@ export class GatewayRoutes implements OnModuleInit, BeforeApplicationShutdown {
     });
   }
 
-  @RequireScopes('chat')
-  async completions(principal: AuthenticatedPrincipal, body: unknown, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const completion = parseOrThrow(completionRequestSchema, body);
-    await this.serve<Completion, Completion>(principal, request, reply, {
+  async completions(principal: AuthenticatedPrincipal, request: HotRequest, response: ServerResponse): Promise<void> {
+    const completion = parseOrThrow(completionRequestSchema, request.body);
+    await this.serve<Completion, Completion>(principal, request, response, {
       endpoint: '/v1/completions',
       model: completion.model,
       streamed: completion.stream === true,
@@ -153,26 +116,25 @@ export class GatewayRoutes implements OnModuleInit, BeforeApplicationShutdown {
     });
   }
 
-  @RequireScopes('embeddings')
-  async embeddings(principal: AuthenticatedPrincipal, body: unknown, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const embeddings = parseOrThrow(embeddingsRequestSchema, body);
-    await this.serve(principal, request, reply, {
+  async embeddings(principal: AuthenticatedPrincipal, request: HotRequest, response: ServerResponse): Promise<void> {
+    const embeddings = parseOrThrow(embeddingsRequestSchema, request.body);
+    await this.serve(principal, request, response, {
       endpoint: '/v1/embeddings',
       model: embeddings.model,
       streamed: false,
       includeUsage: false,
       promptTokens: () => embeddingsInputTokens(embeddings),
       json: async (adapter, target, signal) => {
-        const response = await adapter.embeddings({ ...embeddings, model: target.upstreamModel }, target, signal);
-        return { ...response, usage: { prompt_tokens: response.usage.prompt_tokens, completion_tokens: 0, total_tokens: response.usage.total_tokens } };
+        const result = await adapter.embeddings({ ...embeddings, model: target.upstreamModel }, target, signal);
+        return { ...result, usage: { prompt_tokens: result.usage.prompt_tokens, completion_tokens: 0, total_tokens: result.usage.total_tokens } };
       },
     });
   }
 
   private async serve<TJson, TChunk extends StreamChunk>(
     principal: AuthenticatedPrincipal,
-    request: FastifyRequest,
-    reply: FastifyReply,
+    request: HotRequest,
+    response: ServerResponse,
     plan: Plan<TJson, TChunk>,
   ): Promise<void> {
     const { entry, chain } = this.gateway.chainFor(principal, plan.model);
@@ -180,14 +142,14 @@ export class GatewayRoutes implements OnModuleInit, BeforeApplicationShutdown {
     const reservedTokens = plan.promptTokens() + (plan.endpoint === '/v1/embeddings' ? 0 : (plan.maxTokens?.value ?? entry.maxOutputTokens));
 
     const aborter = new AbortController();
-    reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) aborter.abort();
+    response.once('close', () => {
+      if (!response.writableFinished) aborter.abort();
     });
     const call: GatewayCall = {
       principal,
-      requestId: String(request.id),
+      requestId: request.id,
       endpoint: plan.endpoint,
-      startedAt: startedAtOf(reply),
+      startedAt: request.startedAt,
       signal: aborter.signal,
       streamed: plan.streamed,
     };
@@ -197,19 +159,23 @@ export class GatewayRoutes implements OnModuleInit, BeforeApplicationShutdown {
       if (plan.streamed && plan.stream) {
         const stream = plan.stream;
         const served = await this.gateway.route(call, chain, (adapter, target) => stream(adapter, target, aborter.signal));
-        await this.relay(call, reply, served, entry, limits, reservedTokens, plan.includeUsage);
+        await this.relay(call, response, served, entry, limits, reservedTokens, plan.includeUsage);
         return;
       }
       const served = await this.gateway.route(call, chain, (adapter, target) => plan.json(adapter, target, aborter.signal));
-      const response = { ...served.result, model: served.entry.id };
-      this.gateway.record(call, { model: entry.id, served, usage: response.usage, status: 200, reservedTokens });
-      this.decorate(reply, call, limits, served.route);
-      reply.status(200).send(response);
+      const body = JSON.stringify({ ...served.result, model: served.entry.id });
+      this.gateway.record(call, { model: entry.id, served, usage: served.result.usage, status: 200, reservedTokens });
+      const headers = this.headers(call, limits, served.route);
+      headers['content-type'] = 'application/json; charset=utf-8';
+      headers['content-length'] = Buffer.byteLength(body);
+      response.writeHead(200, headers);
+      response.end(body);
     } catch (error) {
       const status = error instanceof ApiError ? error.status : error instanceof UpstreamError && error.kind === 'aborted' ? STATUS_CLIENT_CLOSED : 500;
       this.gateway.record(call, { model: entry.id, status, reservedTokens });
-      if (limits) setRateLimitHeaders(reply, limits);
       if (status === STATUS_CLIENT_CLOSED) return; // nobody is listening
+      // The error answer (HotRoutes writes it) carries the rate-limit headers too.
+      if (limits && !response.headersSent) for (const [name, value] of Object.entries(rateLimitHeaders(limits))) response.setHeader(name, value);
       throw error;
     }
   }
@@ -217,26 +183,22 @@ export class GatewayRoutes implements OnModuleInit, BeforeApplicationShutdown {
   /** Streams the upstream's chunks to the client as they arrive; meters what was streamed. */
   private async relay<TChunk extends StreamChunk>(
     call: GatewayCall,
-    reply: FastifyReply,
+    response: ServerResponse,
     served: Served<{ chunks: AsyncIterable<TChunk> }>,
     requested: CatalogEntry,
     limits: RateLimitResult | undefined,
     reservedTokens: number,
     includeUsage: boolean,
   ): Promise<void> {
-    this.decorate(reply, call, limits, served.route);
-    reply.hijack();
-    const raw = reply.raw;
-    raw.writeHead(200, {
-      ...(reply.getHeaders() as OutgoingHttpHeaders),
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-      // nginx (and most ingresses) must not buffer the stream.
-      'x-accel-buffering': 'no',
-    });
-    raw.flushHeaders();
-    const writer = new SseWriter(raw, call.signal);
+    const headers = this.headers(call, limits, served.route);
+    headers['content-type'] = 'text/event-stream; charset=utf-8';
+    headers['cache-control'] = 'no-cache';
+    headers.connection = 'keep-alive';
+    // nginx (and most ingresses) must not buffer the stream.
+    headers['x-accel-buffering'] = 'no';
+    response.writeHead(200, headers);
+    response.flushHeaders();
+    const writer = new SseWriter(response, call.signal);
     let usage: Usage | undefined;
     let firstTokenMs: number | undefined;
     try {
@@ -266,18 +228,22 @@ export class GatewayRoutes implements OnModuleInit, BeforeApplicationShutdown {
     } catch (error) {
       if (call.signal.aborted || (error instanceof UpstreamError && error.kind === 'aborted')) {
         this.gateway.record(call, { model: requested.id, served, usage, status: STATUS_CLIENT_CLOSED, reservedTokens, timeToFirstTokenMs: firstTokenMs });
-        raw.destroy();
+        response.destroy();
         return;
       }
       // Mid-stream failure: the headers are gone, so an error event, then a clean close.
+      this.logger.warn(`request ${call.requestId}: the upstream failed mid-stream: ${error instanceof Error ? error.message : String(error)}`);
       writer.error({ message: 'The model provider failed while streaming; the response is incomplete.', type: 'server_error', code: 'upstream_error' });
       this.gateway.record(call, { model: requested.id, served, usage, status: 502, reservedTokens, timeToFirstTokenMs: firstTokenMs });
     }
   }
 
-  private decorate(reply: FastifyReply, call: GatewayCall, limits: RateLimitResult | undefined, route: string): void {
-    reply.header('openai-processing-ms', String(Math.round(performance.now() - call.startedAt)));
-    reply.header('x-vectorstack-route', route);
-    if (limits) setRateLimitHeaders(reply, limits);
+  /** The headers of a successful answer: the platform's, openai-processing-ms, the route and the rate limits. */
+  private headers(call: GatewayCall, limits: RateLimitResult | undefined, route: string): HotHeaders {
+    const headers = this.hot.platformHeaders(call.requestId);
+    headers['openai-processing-ms'] = String(Math.round(performance.now() - call.startedAt));
+    headers['x-vectorstack-route'] = route;
+    if (limits) Object.assign(headers, rateLimitHeaders(limits));
+    return headers;
   }
 }
