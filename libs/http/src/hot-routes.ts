@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http';
 import proxyAddr from '@fastify/proxy-addr';
 import type { HttpConfig } from '@vectorstack/config';
-import { httpRequestDuration, logFinishedRequest, resolveRequestId } from '@vectorstack/observability';
+import { holdRequestContext, httpRequestDuration, logFinishedRequest, resolveRequestId } from '@vectorstack/observability';
 import type { Logger } from 'pino';
 import secureJson from 'secure-json-parse';
 import { ApiError } from './api-error';
@@ -95,14 +95,16 @@ class ParsedRequest implements HotRequest {
  * - errors in the OpenAI shape through the same mapping as the platform's exception filter
  *   (unexpected ones logged, an opaque 500 to the client);
  * - the request metric (`http_server_request_duration_seconds` under the route) and the
- *   request line (`logFinishedRequest`: failures at info, successes at debug);
+ *   request line (`logFinishedRequest`: failures at info, successes at debug); no request-scoped
+ *   logger (nestjs-pino's AsyncLocalStorage costs every promise of the process on Node 20): a
+ *   handler that logs about its request names the request id;
  * - after `close()`, 503 with `Connection: close`, as Nest's server answers while it drains.
  */
 export class HotRoutes {
   private readonly trust: ((address: string, hop: number) => boolean) | undefined;
   private readonly bodyLimit: number;
   private closing = false;
-  /** Bound metric children by route and status: prom-client's label lookup costs more than the observation. */
+  /** The request metric's child per route and status, made once (prom-client builds and validates a label set per `labels` call). */
   private readonly durations = new Map<string, ReturnType<typeof httpRequestDuration.labels>>();
 
   constructor(
@@ -129,8 +131,14 @@ export class HotRoutes {
       const url = req.url ?? '';
       const query = url.indexOf('?');
       const route = byPath.get(`${req.method} ${query === -1 ? url : url.slice(0, query)}`);
-      if (route) this.serve(route, req, res);
-      else application.call(server, req, res);
+      if (route) {
+        this.serve(route, req, res);
+        return;
+      }
+      // The application's requests run in nestjs-pino's request context; the hot routes do not
+      // need it, and need it off while no application request is in flight (see holdRequestContext).
+      res.once('close', holdRequestContext());
+      application.call(server, req, res);
     });
   }
 

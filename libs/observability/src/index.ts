@@ -1,6 +1,6 @@
 export { isTelemetryEnabled, shutdownTelemetry, startTelemetry } from './telemetry';
 export { baseLoggerOptions, createLogger, httpLoggerOptions, loggingModule, REDACT_PATHS, resolveRequestId, SECRET_HEADERS } from './logging';
-export { logFinishedRequest, RequestLogContext, runWithRequestLog, type FinishedRequest, type RouteRef } from './request-log';
+export { holdRequestContext, logFinishedRequest, type FinishedRequest, type RouteRef } from './request-log';
 export {
   CLUSTER_METRICS_REQUEST,
   CLUSTER_METRICS_RESPONSE,

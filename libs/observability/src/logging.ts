@@ -66,8 +66,8 @@ export function httpLoggerOptions(serviceName: string, level: string) {
 /**
  * nestjs-pino for a service (HTTP or worker): one JSON logger, request-scoped where there is a
  * request. `selfLoggedRoutes` skip pino-http (whose per-request cost is a child logger with the
- * serialized headers and a line for every request): they bind their request's logger and write
- * their request line themselves (RequestLogContext, logFinishedRequest).
+ * serialized headers and a line for every request): they write their request line themselves
+ * (logFinishedRequest, HotRoutes).
  */
 export function loggingModule(serviceName: string, level: string, options: { selfLoggedRoutes?: readonly RouteRef[] } = {}) {
   // Required lazily so processes that only need the pure helpers above don't load Nest.

@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { baseLoggerOptions } from './logging';
-import { logFinishedRequest, RequestLogContext } from './request-log';
+import { storage } from 'nestjs-pino/storage';
+import { holdRequestContext, logFinishedRequest } from './request-log';
 
 function capture(level = 'info') {
   const lines: Array<Record<string, any>> = [];
@@ -43,14 +44,28 @@ describe('self-logged requests', () => {
     expect(debug.lines[0].req.headers).toBeUndefined();
   });
 
-  it("binds the request id to the request's logger, made on first use", () => {
-    const { lines, logger } = capture();
-    const child = jest.spyOn(logger, 'child');
-    const context = new RequestLogContext(logger, 'req-2');
-    expect(child).not.toHaveBeenCalled();
-    context.logger.warn('routed around a failure');
-    context.logger.info('again');
-    expect(child).toHaveBeenCalledTimes(1);
-    expect(lines.map((line) => line.requestId)).toEqual(['req-2', 'req-2']);
+});
+
+describe('holdRequestContext', () => {
+  const store = { logger: pino({ level: 'silent' }) } as never;
+  const inContext = (fn: () => Promise<void>) => storage.run(store, fn);
+
+  it('disables the request context once the last request holding it has ended, and a new request turns it back on', async () => {
+    const first = holdRequestContext();
+    const second = holdRequestContext();
+    await inContext(async () => {
+      await Promise.resolve();
+      first();
+      first(); // once only
+      expect(storage.getStore()).toBe(store);
+      second();
+      expect(storage.getStore()).toBeUndefined();
+    });
+    const third = holdRequestContext();
+    await inContext(async () => {
+      await Promise.resolve();
+      expect(storage.getStore()).toBe(store);
+    });
+    third();
   });
 });

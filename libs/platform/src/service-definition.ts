@@ -45,8 +45,8 @@ export interface ServiceDefinition {
    */
   readonly apiKeyGuard?: boolean;
   /**
-   * Routes that skip pino-http's request logging and log themselves (RequestLogContext,
-   * logFinishedRequest from @vectorstack/observability): a service's highest-rate routes.
+   * Routes that skip pino-http's request logging and log themselves (HotRoutes from
+   * @vectorstack/http, logFinishedRequest from @vectorstack/observability): a service's highest-rate routes.
    */
   readonly selfLoggedRoutes?: readonly RouteRef[];
 }

@@ -3,7 +3,7 @@ import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnModu
 import { HttpAdapterHost } from '@nestjs/core';
 import { ApiKeyGuard, type AuthenticatedPrincipal } from '@vectorstack/auth-guard';
 import { ApiError, HotRoutes, parseOrThrow, type HotHeaders, type HotRequest } from '@vectorstack/http';
-import { createLogger, RequestLogContext, runWithRequestLog } from '@vectorstack/observability';
+import { createLogger } from '@vectorstack/observability';
 import { UpstreamError, type Completion, type DeploymentTarget, type ProviderAdapter, type Usage } from '@vectorstack/providers';
 import { rateLimitHeaders, type RateLimitResult } from '@vectorstack/ratelimit';
 import type { CatalogEntry } from '../catalog/catalog-entry';
@@ -48,8 +48,8 @@ type ModelHandler = (principal: AuthenticatedPrincipal, request: HotRequest, res
  * same ApiKeyGuard decides (`authorize`, with each route's scope), errors take the same OpenAI
  * shape as the platform's exception filter, and the platform's request id, service header and
  * request metric apply as to every route. Instead of pino-http's line per request they log a
- * failed request (with its redacted headers) at info and a successful one at debug, and every
- * line logged while they run carries the request id (RequestLogContext).
+ * failed request (with its redacted headers) at info and a successful one at debug; what they
+ * log about a request (a rerouted call, a failed stream) names its request id.
  */
 @Injectable()
 export class GatewayRoutes implements OnModuleInit, BeforeApplicationShutdown {
@@ -80,11 +80,9 @@ export class GatewayRoutes implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   /** The key guard, then the handler (HotRoutes answers what they throw). */
-  private handle(route: ModelRoute, handler: ModelHandler, request: HotRequest, response: ServerResponse): Promise<void> {
-    return runWithRequestLog(new RequestLogContext(this.requestLog, request.id), async () => {
-      const principal = await this.guard.authorize(request.headers, () => request.ip, { scopes: [route.scope] });
-      await handler.call(this, principal, request, response);
-    });
+  private async handle(route: ModelRoute, handler: ModelHandler, request: HotRequest, response: ServerResponse): Promise<void> {
+    const principal = await this.guard.authorize(request.headers, () => request.ip, { scopes: [route.scope] });
+    await handler.call(this, principal, request, response);
   }
 
   async chat(principal: AuthenticatedPrincipal, request: HotRequest, response: ServerResponse): Promise<void> {
