@@ -1,4 +1,5 @@
 export * from './types';
+export { Cancellation, type CallSignal } from './cancellation';
 export { adapterFor, closeUpstreamConnections, createAdapters, type ProviderAdapters } from './adapters';
 export { UpstreamHttp } from './http/upstream-http';
 export { errorTypeForStatus, httpFailure, kindForStatus, normaliseErrorBody, normaliseErrorPayload, parseRetryAfterMs, transportFailure } from './http/upstream-errors';

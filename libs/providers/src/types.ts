@@ -3,6 +3,7 @@
  * format to clients; an adapter translates it to one provider's API and back. Adding Gemini or
  * Bedrock means one new file implementing ProviderAdapter, registered in `adapters.ts`.
  */
+import type { CallSignal } from './cancellation';
 
 // ---- OpenAI wire types the router validates and adapters consume/produce ----------------------
 
@@ -226,16 +227,16 @@ export interface CompletionStream {
 export interface ProviderAdapter {
   readonly type: ProviderType;
   /** Non-streaming chat; resolves with the OpenAI-shape completion (usage always filled). */
-  chat(request: ChatCompletionRequest, target: DeploymentTarget, signal: AbortSignal): Promise<ChatCompletion>;
+  chat(request: ChatCompletionRequest, target: DeploymentTarget, signal: CallSignal): Promise<ChatCompletion>;
   /**
    * Streaming chat. Resolves once the upstream has accepted the request, so failures before the
    * first byte can still be retried or fall back; always asks the upstream for usage
    * (`stream_options.include_usage` or the provider's equivalent) so the last chunk carries it.
    */
-  chatStream(request: ChatCompletionRequest, target: DeploymentTarget, signal: AbortSignal): Promise<ChatStream>;
+  chatStream(request: ChatCompletionRequest, target: DeploymentTarget, signal: CallSignal): Promise<ChatStream>;
   /** Legacy completions; adapters whose provider has none throw UpstreamError('client_error'). */
-  completion(request: CompletionRequest, target: DeploymentTarget, signal: AbortSignal): Promise<Completion>;
-  completionStream(request: CompletionRequest, target: DeploymentTarget, signal: AbortSignal): Promise<CompletionStream>;
+  completion(request: CompletionRequest, target: DeploymentTarget, signal: CallSignal): Promise<Completion>;
+  completionStream(request: CompletionRequest, target: DeploymentTarget, signal: CallSignal): Promise<CompletionStream>;
   /** Embeddings; adapters whose provider has none throw UpstreamError('client_error'). */
-  embeddings(request: EmbeddingsRequest, target: DeploymentTarget, signal: AbortSignal): Promise<EmbeddingsResponse>;
+  embeddings(request: EmbeddingsRequest, target: DeploymentTarget, signal: CallSignal): Promise<EmbeddingsResponse>;
 }

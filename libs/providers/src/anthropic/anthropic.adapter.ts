@@ -1,3 +1,4 @@
+import type { CallSignal } from '../cancellation';
 import { transportFailure } from '../http/upstream-errors';
 import { readJson, throwUnlessOk, type UpstreamBody, type UpstreamHttp } from '../http/upstream-http';
 import { SseParser, type SseEvent } from '../sse/sse-parser';
@@ -46,7 +47,7 @@ function parseEvent(event: SseEvent): AnthropicStreamEvent {
 }
 
 /** Anthropic SSE bytes → OpenAI chunks (see AnthropicStreamTranslator for the shape). */
-async function* anthropicChunks(body: UpstreamBody, signal: AbortSignal, translator: AnthropicStreamTranslator): AsyncGenerator<ChatCompletionChunk, void, undefined> {
+async function* anthropicChunks(body: UpstreamBody, signal: CallSignal, translator: AnthropicStreamTranslator): AsyncGenerator<ChatCompletionChunk, void, undefined> {
   const parser = new SseParser();
   try {
     for await (const bytes of body) {
@@ -77,7 +78,7 @@ export class AnthropicAdapter implements ProviderAdapter {
 
   constructor(private readonly http: UpstreamHttp) {}
 
-  async chat(request: ChatCompletionRequest, target: DeploymentTarget, signal: AbortSignal): Promise<ChatCompletion> {
+  async chat(request: ChatCompletionRequest, target: DeploymentTarget, signal: CallSignal): Promise<ChatCompletion> {
     const body = JSON.stringify(toAnthropicRequest(request, target, false));
     const response = await this.http.post(target, messagesPath(target.baseUrl), headersFor(target, 'application/json'), body, signal);
     const message = await readJson<AnthropicResponse>(response, signal);
@@ -87,7 +88,7 @@ export class AnthropicAdapter implements ProviderAdapter {
     return fromAnthropicResponse(message);
   }
 
-  async chatStream(request: ChatCompletionRequest, target: DeploymentTarget, signal: AbortSignal): Promise<ChatStream> {
+  async chatStream(request: ChatCompletionRequest, target: DeploymentTarget, signal: CallSignal): Promise<ChatStream> {
     const body = JSON.stringify(toAnthropicRequest(request, target, true));
     const response = await this.http.post(target, messagesPath(target.baseUrl), headersFor(target, 'text/event-stream'), body, signal);
     await throwUnlessOk(response, signal);

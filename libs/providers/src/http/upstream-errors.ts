@@ -1,3 +1,4 @@
+import type { CallSignal } from '../cancellation';
 import { type OpenAIErrorBody, UpstreamError, type UpstreamFailureKind } from '../types';
 
 /** Response headers as undici and node:http give them. */
@@ -169,7 +170,7 @@ function errorCode(error: unknown): string | undefined {
  * A thrown transport error (undici, node:net, JSON) → UpstreamError. An aborted signal wins over
  * whatever the transport reported, because the abort caused it.
  */
-export function transportFailure(error: unknown, signal: AbortSignal | undefined): UpstreamError {
+export function transportFailure(error: unknown, signal: CallSignal | undefined): UpstreamError {
   if (error instanceof UpstreamError) return error;
   if (signal?.aborted) return new UpstreamError('aborted', 'The upstream request was aborted', { cause: error });
   // Read name and message structurally: errors from another realm (DOMException, a VM) fail instanceof.

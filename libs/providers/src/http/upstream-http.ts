@@ -1,3 +1,4 @@
+import type { CallSignal } from '../cancellation';
 import { Pool, type Dispatcher } from 'undici';
 import type { DeploymentTarget } from '../types';
 import { httpFailure, transportFailure } from './upstream-errors';
@@ -42,7 +43,7 @@ export class UpstreamHttp {
    * transport failures (refused, reset, header timeout, abort) reject with an UpstreamError.
    * `timeoutMs` bounds the wait for the response headers and then every gap between body bytes.
    */
-  async post(target: DeploymentTarget, path: string, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<UpstreamResponse> {
+  async post(target: DeploymentTarget, path: string, headers: Record<string, string>, body: string, signal: CallSignal): Promise<UpstreamResponse> {
     const { pool, basePath } = this.endpoint(target.baseUrl);
     try {
       return await pool.request({
@@ -69,7 +70,7 @@ export class UpstreamHttp {
 }
 
 /** Reads a 2xx JSON body; any other status becomes the classified UpstreamError. */
-export async function readJson<T>(response: UpstreamResponse, signal: AbortSignal): Promise<T> {
+export async function readJson<T>(response: UpstreamResponse, signal: CallSignal): Promise<T> {
   await throwUnlessOk(response, signal);
   try {
     return (await response.body.json()) as T;
@@ -79,7 +80,7 @@ export async function readJson<T>(response: UpstreamResponse, signal: AbortSigna
 }
 
 /** Throws the classified UpstreamError for a non-2xx response (reading its body for the message). */
-export async function throwUnlessOk(response: UpstreamResponse, signal: AbortSignal): Promise<void> {
+export async function throwUnlessOk(response: UpstreamResponse, signal: CallSignal): Promise<void> {
   const status = response.statusCode;
   if (status >= 200 && status < 300) return;
   let text: string;

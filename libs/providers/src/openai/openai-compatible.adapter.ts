@@ -1,3 +1,4 @@
+import type { CallSignal } from '../cancellation';
 import { isJsonResponse, readJson, throwUnlessOk, type UpstreamHttp } from '../http/upstream-http';
 import {
   type ChatCompletion,
@@ -134,7 +135,7 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
 
   constructor(private readonly http: UpstreamHttp) {}
 
-  async chat(request: ChatCompletionRequest, target: DeploymentTarget, signal: AbortSignal): Promise<ChatCompletion> {
+  async chat(request: ChatCompletionRequest, target: DeploymentTarget, signal: CallSignal): Promise<ChatCompletion> {
     const body = JSON.stringify(nonStreamingBody(request, target.upstreamModel));
     const response = await this.http.post(target, '/chat/completions', headersFor(target, JSON_TYPE), body, signal);
     const completion = expectChoices(await readJson<ChatCompletion>(response, signal));
@@ -142,7 +143,7 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
     return completion;
   }
 
-  async chatStream(request: ChatCompletionRequest, target: DeploymentTarget, signal: AbortSignal): Promise<ChatStream> {
+  async chatStream(request: ChatCompletionRequest, target: DeploymentTarget, signal: CallSignal): Promise<ChatStream> {
     const body = JSON.stringify(streamingBody(request, target.upstreamModel));
     const response = await this.http.post(target, '/chat/completions', headersFor(target, EVENT_STREAM), body, signal);
     await throwUnlessOk(response, signal);
@@ -154,7 +155,7 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
     return { chunks: openAIStreamItems(response.body, signal, chatAccounting(request)) };
   }
 
-  async completion(request: CompletionRequest, target: DeploymentTarget, signal: AbortSignal): Promise<Completion> {
+  async completion(request: CompletionRequest, target: DeploymentTarget, signal: CallSignal): Promise<Completion> {
     const body = JSON.stringify(nonStreamingBody(request, target.upstreamModel));
     const response = await this.http.post(target, '/completions', headersFor(target, JSON_TYPE), body, signal);
     const completion = expectChoices(await readJson<Completion>(response, signal));
@@ -166,7 +167,7 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
     return completion;
   }
 
-  async completionStream(request: CompletionRequest, target: DeploymentTarget, signal: AbortSignal): Promise<CompletionStream> {
+  async completionStream(request: CompletionRequest, target: DeploymentTarget, signal: CallSignal): Promise<CompletionStream> {
     const body = JSON.stringify(streamingBody(request, target.upstreamModel));
     const response = await this.http.post(target, '/completions', headersFor(target, EVENT_STREAM), body, signal);
     await throwUnlessOk(response, signal);
@@ -180,7 +181,7 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
     return { chunks: openAIStreamItems(response.body, signal, completionAccounting(request)) };
   }
 
-  async embeddings(request: EmbeddingsRequest, target: DeploymentTarget, signal: AbortSignal): Promise<EmbeddingsResponse> {
+  async embeddings(request: EmbeddingsRequest, target: DeploymentTarget, signal: CallSignal): Promise<EmbeddingsResponse> {
     const body = JSON.stringify({ ...request, model: target.upstreamModel });
     const response = await this.http.post(target, '/embeddings', headersFor(target, JSON_TYPE), body, signal);
     const result = await readJson<EmbeddingsResponse>(response, signal);

@@ -1,3 +1,4 @@
+import type { CallSignal } from '../cancellation';
 import { streamFailure, transportFailure } from '../http/upstream-errors';
 import type { UpstreamBody } from '../http/upstream-http';
 import { SseParser, type SseEvent } from '../sse/sse-parser';
@@ -49,7 +50,7 @@ function parseItem<T extends StreamItem>(event: SseEvent): T {
  */
 export async function* openAIStreamItems<T extends StreamItem>(
   body: UpstreamBody,
-  signal: AbortSignal,
+  signal: CallSignal,
   accounting: StreamAccounting<T>,
 ): AsyncGenerator<T, void, undefined> {
   const parser = new SseParser();

@@ -4,7 +4,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { ApiKeyGuard, type AuthenticatedPrincipal } from '@vectorstack/auth-guard';
 import { ApiError, HotRoutes, parseOrThrow, type HotHeaders, type HotRequest } from '@vectorstack/http';
 import { createLogger } from '@vectorstack/observability';
-import { UpstreamError, type Completion, type DeploymentTarget, type ProviderAdapter, type Usage } from '@vectorstack/providers';
+import { Cancellation, UpstreamError, type CallSignal, type Completion, type DeploymentTarget, type ProviderAdapter, type Usage } from '@vectorstack/providers';
 import { rateLimitHeaders, type RateLimitResult } from '@vectorstack/ratelimit';
 import type { CatalogEntry } from '../catalog/catalog-entry';
 import { ROUTER_SERVICE } from '../service.definition';
@@ -26,8 +26,8 @@ interface Plan<TJson, TChunk extends StreamChunk> {
   readonly includeUsage: boolean;
   readonly maxTokens?: { value: number | undefined; param: string };
   readonly promptTokens: () => number;
-  readonly json: (adapter: ProviderAdapter, target: DeploymentTarget, signal: AbortSignal) => Promise<TJson & { model: string; usage?: Usage }>;
-  readonly stream?: (adapter: ProviderAdapter, target: DeploymentTarget, signal: AbortSignal) => Promise<{ chunks: AsyncIterable<TChunk> }>;
+  readonly json: (adapter: ProviderAdapter, target: DeploymentTarget, signal: CallSignal) => Promise<TJson & { model: string; usage?: Usage }>;
+  readonly stream?: (adapter: ProviderAdapter, target: DeploymentTarget, signal: CallSignal) => Promise<{ chunks: AsyncIterable<TChunk> }>;
 }
 
 /** nginx's "client closed request": what the usage record says when the client left early. */
@@ -139,16 +139,17 @@ export class GatewayRoutes implements OnModuleInit, BeforeApplicationShutdown {
     if (plan.maxTokens) this.gateway.assertMaxTokens(entry, plan.maxTokens.value, plan.maxTokens.param);
     const reservedTokens = plan.promptTokens() + (plan.endpoint === '/v1/embeddings' ? 0 : (plan.maxTokens?.value ?? entry.maxOutputTokens));
 
-    const aborter = new AbortController();
+    // Not an AbortController: see Cancellation.
+    const cancellation = new Cancellation();
     response.once('close', () => {
-      if (!response.writableFinished) aborter.abort();
+      if (!response.writableFinished) cancellation.abort();
     });
     const call: GatewayCall = {
       principal,
       requestId: request.id,
       endpoint: plan.endpoint,
       startedAt: request.startedAt,
-      signal: aborter.signal,
+      signal: cancellation,
       streamed: plan.streamed,
     };
     const limits = await this.gateway.admit(call, reservedTokens);
@@ -156,11 +157,11 @@ export class GatewayRoutes implements OnModuleInit, BeforeApplicationShutdown {
     try {
       if (plan.streamed && plan.stream) {
         const stream = plan.stream;
-        const served = await this.gateway.route(call, chain, (adapter, target) => stream(adapter, target, aborter.signal));
+        const served = await this.gateway.route(call, chain, (adapter, target) => stream(adapter, target, cancellation));
         await this.relay(call, response, served, entry, limits, reservedTokens, plan.includeUsage);
         return;
       }
-      const served = await this.gateway.route(call, chain, (adapter, target) => plan.json(adapter, target, aborter.signal));
+      const served = await this.gateway.route(call, chain, (adapter, target) => plan.json(adapter, target, cancellation));
       const body = JSON.stringify({ ...served.result, model: served.entry.id });
       this.gateway.record(call, { model: entry.id, served, usage: served.result.usage, status: 200, reservedTokens });
       const headers = this.headers(call, limits, served.route);

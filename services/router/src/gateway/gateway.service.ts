@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AuthenticatedPrincipal } from '@vectorstack/auth-guard';
 import { UsageSource } from '@vectorstack/contracts';
 import { ApiError } from '@vectorstack/http';
-import { adapterFor, UpstreamError, type DeploymentTarget, type ProviderAdapter, type Usage } from '@vectorstack/providers';
+import { adapterFor, UpstreamError, type CallSignal, type DeploymentTarget, type ProviderAdapter, type Usage } from '@vectorstack/providers';
 import type { RateLimitResult } from '@vectorstack/ratelimit';
 import { UsagePublisher } from '@vectorstack/usage';
 import type { CatalogDeployment, CatalogEntry } from '../catalog/catalog-entry';
@@ -22,7 +22,7 @@ export interface GatewayCall {
   /** performance.now() when the request arrived. */
   readonly startedAt: number;
   /** Aborted when the client goes away; cancels the upstream request. */
-  readonly signal: AbortSignal;
+  readonly signal: CallSignal;
   readonly streamed: boolean;
 }
 

@@ -1,10 +1,11 @@
 import type { ServerResponse } from 'node:http';
+import type { CallSignal } from '@vectorstack/providers';
 
 /** Writes Server-Sent Events to a raw response, flushing each event and honouring backpressure. */
 export class SseWriter {
   constructor(
     private readonly raw: ServerResponse,
-    private readonly signal: AbortSignal,
+    private readonly signal: CallSignal,
   ) {}
 
   /** One `data:` event; waits for the socket to drain when the client reads slower than we write. */

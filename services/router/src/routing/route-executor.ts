@@ -1,4 +1,4 @@
-import { UpstreamError, type UpstreamFailureKind } from '@vectorstack/providers';
+import { UpstreamError, type CallSignal, type UpstreamFailureKind } from '@vectorstack/providers';
 import { retryDelayMs, DEFAULT_RETRY, type RetryPolicy } from './backoff';
 import { CircuitBreakers } from './circuit-breaker';
 
@@ -56,7 +56,7 @@ export function weightedPick<D extends RoutableDeployment>(candidates: readonly 
   return candidates[candidates.length - 1];
 }
 
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+function abortableSleep(ms: number, signal: CallSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new UpstreamError('aborted', 'client went away'));
     const timer = setTimeout(() => {
@@ -88,7 +88,7 @@ export class RouteExecutor {
   async execute<D extends RoutableDeployment, M extends RoutableModel<D>, T>(
     chain: readonly M[],
     attempt: (model: M, deployment: D) => Promise<T>,
-    signal: AbortSignal,
+    signal: CallSignal,
   ): Promise<{ result: T; model: M; deployment: D; hops: Hop[] }> {
     const hops: Hop[] = [];
     let lastError: UpstreamError | undefined;
