@@ -82,7 +82,7 @@ describe('UsagePublisher on real Kafka and Postgres', () => {
     const publisher = new UsagePublisher(producer, spool, logger, { topic });
     publisher.start();
     // record() is synchronous: it returns the event (with its id) before anything is sent.
-    const ids = Array.from({ length: 1_200 }, (_, i) => publisher.record(usage(i)).eventId);
+    const ids = Array.from({ length: 1_200 }, (_, i) => publisher.record(usage(i)));
     expect(received.size).toBe(0);
     await until('all events', () => ids.every((id) => received.has(id)));
     await publisher.stop();
@@ -97,7 +97,7 @@ describe('UsagePublisher on real Kafka and Postgres', () => {
     const deadConnection = new KafkaConnection({ clientId: `usage-dead-${runId}`, brokers: ['127.0.0.1:1'], kafkaConfig: { connectionTimeout: 200, retry: { retries: 0 } } });
     const deadProducer = new KafkaProducer(deadConnection);
     const cut = new UsagePublisher(deadProducer, spool, logger, { topic, sendTimeoutMs: 500 });
-    const ids = Array.from({ length: 50 }, (_, i) => cut.record(usage(10_000 + i)).eventId);
+    const ids = Array.from({ length: 50 }, (_, i) => cut.record(usage(10_000 + i)));
     await until('the batch in the spool', async () => (await spool.depth()) === 50);
     await cut.stop();
     await deadConnection.close().catch(() => undefined);

@@ -1,9 +1,10 @@
-import { create, fromBinary, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
-import { Topics, UsageRecordedSchema, type TopicSpec, type UsageRecorded, type UsageRecordedBatchSchema } from '@vectorstack/contracts';
+import { fromBinary, type MessageInitShape } from '@bufbuild/protobuf';
+import { Topics, UsageRecordedSchema, type TopicSpec, type UsageRecordedBatchSchema } from '@vectorstack/contracts';
 import { uuidv7, type EncodedEvent, type KafkaProducer } from '@vectorstack/kafka';
 import type { Logger } from 'pino';
 import { Counter, Gauge } from 'prom-client';
 import { encodeUsageBatch } from './usage-batch';
+import { encodeUsageRecorded } from './usage-encoding';
 import type { PostgresUsageSpool, SpoolEntry } from './usage-spool';
 
 export interface UsagePublisherOptions {
@@ -26,7 +27,7 @@ export interface UsagePublisherOptions {
   topic?: TopicSpec<typeof UsageRecordedBatchSchema>;
 }
 
-/** A recorded event, encoded at once: one small buffer per event waits for the batch, not an object graph. */
+/** A recorded event, encoded at once (encodeUsageRecorded): one small buffer per event waits for the batch, not an object graph. */
 interface PendingEvent extends SpoolEntry {
   readonly tenantId: string;
 }
@@ -73,20 +74,19 @@ export class UsagePublisher {
     this.drainTimer.unref();
   }
 
-  /** Queues one event (its id is assigned here) and returns it; never waits on Kafka. */
-  record(init: MessageInitShape<typeof UsageRecordedSchema>): UsageRecorded {
-    const event = create(UsageRecordedSchema, init);
-    if (!event.eventId) event.eventId = uuidv7();
+  /** Queues one event (its id is assigned here unless `init` has one) and returns its id; never waits on Kafka. */
+  record(init: MessageInitShape<typeof UsageRecordedSchema>): string {
+    const eventId = init.eventId || uuidv7();
     if (this.buffer.length >= this.options.maxBuffered) {
       this.buffer.shift();
       dropped.inc();
       this.logger.error('usage buffer full: dropped the oldest event');
     }
-    this.buffer.push({ tenantId: event.tenantId, eventId: event.eventId, bytes: toBinary(UsageRecordedSchema, event) });
+    this.buffer.push({ tenantId: init.tenantId ?? '', eventId, bytes: encodeUsageRecorded(init, eventId) });
     buffered.set(this.buffer.length);
     if (this.buffer.length >= this.options.batchSize) this.flushSoon(0);
     else this.flushSoon(this.options.lingerMs);
-    return event;
+    return eventId;
   }
 
   private flushSoon(delayMs: number): void {
