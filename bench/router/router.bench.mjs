@@ -423,9 +423,11 @@ async function main() {
     mkdirSync(join(REPO, '.cache'), { recursive: true });
     const workersLog = join(REPO, '.cache', 'bench-router-workers.log');
     const out = openSync(workersLog, 'w');
+    // With the router's NODE_OPTIONS from deploy/services.json, as the platform runs it.
+    const nodeOptions = JSON.parse(readFileSync(join(REPO, 'deploy/services.json'), 'utf8')).services.find((s) => s.name === 'router')?.nodeOptions;
     const child = spawn(process.execPath, [join(REPO, 'services/router/dist/main.js')], {
       cwd: REPO,
-      env: { ...process.env, ...env, SERVICE_NAME: 'router', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', HTTP_WORKERS: String(ROUTER_WORKERS) },
+      env: { ...process.env, ...env, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}), SERVICE_NAME: 'router', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', HTTP_WORKERS: String(ROUTER_WORKERS) },
       stdio: ['ignore', out, out],
     });
     closeSync(out);

@@ -30,6 +30,7 @@ interface ServiceEntry {
   entry: string;
   migrate?: string;
   uses: string[];
+  nodeOptions?: string;
 }
 interface Route {
   prefix: string;
@@ -155,6 +156,7 @@ describe('docker-compose.yml', () => {
     expect(svc.build.args.ENTRY ?? 'main.js').toBe(file);
     expect(svc.image).toBe(`vectorstack/${name}:dev`);
     expect(svc.environment.SERVICE_NAME).toBe(name);
+    expect(svc.environment.NODE_OPTIONS).toBe(entry.nodeOptions);
     expect(svc.environment.NODE_ENV).toBe('production');
     expect(svc.healthcheck.test).toEqual(['CMD', 'node', '/app/healthcheck.js']);
     if (entry.worker) {

@@ -512,6 +512,7 @@ function serviceEnv(cfg, svc) {
   if (svc.port) env.PORT = String(svc.port);
   if (svc.grpcPort) env.GRPC_PORT = String(svc.grpcPort);
   if (svc.worker) env.HEALTH_FILE = healthFile(svc);
+  if (svc.nodeOptions) env.NODE_OPTIONS = [svc.nodeOptions, process.env.NODE_OPTIONS].filter(Boolean).join(' ');
   return env;
 }
 

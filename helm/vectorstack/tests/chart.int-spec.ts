@@ -19,7 +19,7 @@ const ciValues = join(chartDir, 'ci', 'test-values.yaml');
 const RELEASE = 'vs';
 const fullName = `${RELEASE}-vectorstack`;
 
-interface ServiceEntry { name: string; port?: number; grpcPort?: number; worker?: boolean; entry: string; migrate?: string }
+interface ServiceEntry { name: string; port?: number; grpcPort?: number; worker?: boolean; entry: string; migrate?: string; nodeOptions?: string }
 const readJson = (path: string) => JSON.parse(readFileSync(join(repoRoot, path), 'utf8'));
 const services: ServiceEntry[] = readJson('deploy/services.json').services;
 const routes: Array<{ prefix: string; service: string }> = readJson('deploy/routes.json').routes;
@@ -177,6 +177,7 @@ describe('rendered chart', () => {
     expect(container.image).toBe(`docker.io/vectorstack/${name}:0.1.0`);
     const env = Object.fromEntries(container.env.filter((e: any) => 'value' in e).map((e: any) => [e.name, e.value]));
     expect(env.SERVICE_NAME).toBe(name);
+    expect(env.NODE_OPTIONS).toBe(entry.nodeOptions);
     if (entry.worker) {
       expect(find(docs, 'Service', `${fullName}-${name}`)).toBeUndefined();
       expect(container.ports).toBeUndefined();
