@@ -186,10 +186,8 @@ export class HotRoutes {
     if (length !== undefined && !(Number.isInteger(length) && length >= 0)) return done(new ApiError(400, { message: 'The Content-Length header is not valid.', code: 'invalid_content_length' }));
     if (type === undefined) {
       // No body at all is the handler's to refuse (its validation); a body of unknown type is 415.
-      if (length === undefined || length === 0) {
-        if (req.headers['transfer-encoding'] === undefined) return done(undefined, undefined);
-      }
-      return done(unsupportedMediaType(type));
+      const hasBody = (length !== undefined && length > 0) || req.headers['transfer-encoding'] !== undefined;
+      return hasBody ? done(unsupportedMediaType(type)) : done(undefined, undefined);
     }
     const semicolon = type.indexOf(';');
     if ((semicolon === -1 ? type : type.slice(0, semicolon)).trim().toLowerCase() !== JSON_MEDIA_TYPE) return done(unsupportedMediaType(type));
