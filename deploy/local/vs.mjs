@@ -1128,6 +1128,20 @@ async function ensureDependencies() {
   // and leaves package-lock.json unchanged.
   say('npm ci refused the lock file; installing the locked versions with npm install ...');
   await runOrFail('npm install', 'npm', ['install', '--no-audit', '--no-fund'], { inherit: true });
+  // Seen once on a fresh clone: npm install exited 0 having installed a third of the tree
+  // (no nx), and the build failed. Check, and install once more before giving up.
+  let missing = missingDependencies();
+  if (missing.length === 0) return;
+  say(`npm install left out ${missing.length} direct dependencies (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}); installing again ...`);
+  await runOrFail('npm install', 'npm', ['install', '--no-audit', '--no-fund'], { inherit: true });
+  missing = missingDependencies();
+  if (missing.length > 0) throw new VsError(`npm install did not install ${missing.join(', ')}; see the npm output above`);
+}
+
+/** Direct dependencies of package.json that node_modules lacks. */
+function missingDependencies() {
+  const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
+  return Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((name) => !existsSync(join(REPO, 'node_modules', name, 'package.json')));
 }
 
 async function buildWorkspace() {
