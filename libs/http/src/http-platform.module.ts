@@ -1,13 +1,11 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { loggingModule, MetricsModule, type RouteRef } from '@vectorstack/observability';
+import { loggingModule, MetricsModule } from '@vectorstack/observability';
 import { OpenAIExceptionFilter } from './exception.filter';
 
 export interface HttpPlatformOptions {
   serviceName: string;
   logLevel: string;
-  /** Routes that write their own request log instead of pino-http's (see loggingModule). */
-  selfLoggedRoutes?: readonly RouteRef[];
 }
 
 /**
@@ -20,7 +18,7 @@ export class HttpPlatformModule {
     return {
       module: HttpPlatformModule,
       imports: [
-        loggingModule(options.serviceName, options.logLevel, { selfLoggedRoutes: options.selfLoggedRoutes }),
+        loggingModule(options.serviceName, options.logLevel),
         MetricsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: OpenAIExceptionFilter }],

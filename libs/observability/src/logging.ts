@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pino, { type Logger, type LoggerOptions } from 'pino';
-import type { RouteRef } from './request-log';
 
 /** Header names whose values must never reach a log line. */
 export const SECRET_HEADERS = ['authorization', 'x-api-key', 'x-my-api-key', 'cookie', 'set-cookie', 'proxy-authorization'] as const;
@@ -65,16 +64,12 @@ export function httpLoggerOptions(serviceName: string, level: string) {
 
 /**
  * nestjs-pino for a service (HTTP or worker): one JSON logger, request-scoped where there is a
- * request. `selfLoggedRoutes` skip pino-http (whose per-request cost is a child logger with the
- * serialized headers and a line for every request): they write their request line themselves
- * (logFinishedRequest, HotRoutes).
+ * request. Hot routes (HotRoutes in @vectorstack/http) never reach it: they write their request
+ * line themselves (logFinishedRequest), without pino-http's per-request child logger.
  */
-export function loggingModule(serviceName: string, level: string, options: { selfLoggedRoutes?: readonly RouteRef[] } = {}) {
+export function loggingModule(serviceName: string, level: string) {
   // Required lazily so processes that only need the pure helpers above don't load Nest.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { LoggerModule } = require('nestjs-pino') as typeof import('nestjs-pino');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { RequestMethod } = require('@nestjs/common') as typeof import('@nestjs/common');
-  const exclude = (options.selfLoggedRoutes ?? []).map((route) => ({ path: route.path, method: RequestMethod[route.method] }));
-  return LoggerModule.forRoot({ pinoHttp: httpLoggerOptions(serviceName, level), ...(exclude.length > 0 ? { exclude } : {}) });
+  return LoggerModule.forRoot({ pinoHttp: httpLoggerOptions(serviceName, level) });
 }

@@ -115,7 +115,7 @@ export function httpServiceModule(
   return {
     module: rootModule as DynamicModule['module'],
     imports: [
-      HttpPlatformModule.forRoot({ serviceName: definition.name, logLevel: config.LOG_LEVEL, selfLoggedRoutes: definition.selfLoggedRoutes }),
+      HttpPlatformModule.forRoot({ serviceName: definition.name, logLevel: config.LOG_LEVEL }),
       PlatformModule.forService(definition, config),
       ...capabilities,
     ],

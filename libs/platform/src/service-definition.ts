@@ -19,7 +19,6 @@ import {
   type ServiceConfig,
   type WorkerConfig,
 } from '@vectorstack/config';
-import type { RouteRef } from '@vectorstack/observability';
 
 // TypeORM takes migration and entity classes.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -44,11 +43,6 @@ export interface ServiceDefinition {
    * Verify to the auth service on a miss). Needs kafka. The auth service wires its own.
    */
   readonly apiKeyGuard?: boolean;
-  /**
-   * Routes that skip pino-http's request logging and log themselves (HotRoutes from
-   * @vectorstack/http, logFinishedRequest from @vectorstack/observability): a service's highest-rate routes.
-   */
-  readonly selfLoggedRoutes?: readonly RouteRef[];
 }
 
 export type PlatformConfig = ServiceConfig &

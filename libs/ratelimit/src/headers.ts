@@ -92,16 +92,6 @@ export function rateLimitHeaders(result: RateLimitResult, now: number = Date.now
   return headers;
 }
 
-/** Anything that takes response headers one by one (a Fastify reply, a Node response). */
-export interface HeaderSink {
-  header(name: string, value: string): unknown;
-}
-
-/** Writes rateLimitHeaders onto a reply. */
-export function setRateLimitHeaders(reply: HeaderSink, result: RateLimitResult, now: number = Date.now()): void {
-  for (const [name, value] of Object.entries(rateLimitHeaders(result, now))) reply.header(name, value);
-}
-
 /** `Retry-After` in whole seconds, at least 1, never earlier than the limiter's answer. */
 export function retryAfterSeconds(result: RateLimitResult): number {
   return Math.max(1, Math.ceil(result.retryAfterMs / 1_000));

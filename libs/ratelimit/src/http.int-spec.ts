@@ -12,7 +12,7 @@ import { testInfra } from '@vectorstack/testing';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type Redis from 'ioredis';
 import OpenAI, { RateLimitError } from 'openai';
-import { rateLimitExceeded, setRateLimitHeaders } from './headers';
+import { rateLimitExceeded, rateLimitHeaders } from './headers';
 import { RateLimitKeys } from './keys';
 import { type LimitOverride } from './plan';
 import { RateLimiter } from './rate-limiter';
@@ -43,7 +43,7 @@ class ChatController {
     try {
       const holdMs = Number(request.headers['x-test-hold-ms'] ?? 0);
       if (holdMs > 0) await new Promise((resolve) => setTimeout(resolve, holdMs));
-      setRateLimitHeaders(reply, result, clock);
+      reply.headers(rateLimitHeaders(result, clock));
       return {
         id: `chatcmpl-${request.id}`,
         object: 'chat.completion',

@@ -51,7 +51,5 @@ export {
   rateLimitHeaders,
   rateLimitWarning,
   retryAfterSeconds,
-  setRateLimitHeaders,
-  type HeaderSink,
 } from './headers';
 export { checkResponseFromResult, rateLimitRequestFromProto, rateLimitResultFromProto, windowEnum, windowName } from './proto';

@@ -1,6 +1,5 @@
 import type { ServiceDefinition } from '@vectorstack/platform';
 import { entities } from './entities';
-import { MODEL_ROUTES } from './gateway/model-routes';
 import { migrations } from './migrations';
 
 export const ROUTER_SERVICE: ServiceDefinition = {
@@ -13,6 +12,4 @@ export const ROUTER_SERVICE: ServiceDefinition = {
   // is decided per plan (enterprise fails open): neither must take every replica out of rotation.
   readinessIgnores: ['kafka', 'redis'],
   apiKeyGuard: true,
-  // The model routes log themselves: a failed request at info, a successful one at debug.
-  selfLoggedRoutes: MODEL_ROUTES,
 };
