@@ -63,7 +63,7 @@ async function* anthropicChunks(body: UpstreamBody, signal: CallSignal, translat
   } catch (error) {
     throw transportFailure(error, signal);
   } finally {
-    if (!body.readableEnded) body.destroy();
+    body.destroy(); // a no-op once the body is complete; else the upstream connection closes
   }
   if (!translator.complete) throw new UpstreamError('protocol', 'The Anthropic stream ended before message_stop');
 }

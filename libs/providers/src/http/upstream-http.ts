@@ -1,10 +1,163 @@
+import { errors, Pool, type Dispatcher } from 'undici';
 import type { CallSignal } from '../cancellation';
-import { Pool, type Dispatcher } from 'undici';
 import type { DeploymentTarget } from '../types';
-import { httpFailure, transportFailure } from './upstream-errors';
+import { httpFailure, transportFailure, type ResponseHeaders } from './upstream-errors';
 
-export type UpstreamResponse = Dispatcher.ResponseData;
-export type UpstreamBody = UpstreamResponse['body'];
+export interface UpstreamResponse {
+  readonly statusCode: number;
+  /** Lower-case names, as undici parses them. */
+  readonly headers: ResponseHeaders;
+  readonly body: UpstreamBody;
+}
+
+/** How many body bytes may wait unread before the connection is paused (a Node stream's default highWaterMark is 16 KiB; a stream of small events rarely gets near either). */
+const HIGH_WATER_MARK = 64 * 1024;
+const UTF8_BOM = 0xfeff;
+
+/**
+ * An upstream response's body as undici delivers it, without a Node stream around it: chunks
+ * queue as they arrive (the connection is paused while more than 64 KiB wait unread) and are read
+ * once, whole (`text`, `json`) or chunk by chunk (`for await`). Errors (a reset, the body timeout,
+ * an abort) are thrown to the reader after the chunks that arrived before them.
+ *
+ * Why not undici's `request()` and its body stream: a Readable per response, and its consume
+ * machinery for `json()`, cost ~45 µs of CPU per non-streamed call in the router (A/B: 327 → 281 µs
+ * per response at concurrency 64), more than anything else on the path.
+ */
+export class UpstreamBody implements AsyncIterable<Buffer> {
+  private chunks: Buffer[] = [];
+  private queued = 0;
+  private ended = false;
+  private failure: Error | undefined;
+  private wake: (() => void) | undefined;
+  /** A whole-body read takes everything as it comes: no pausing. */
+  private unbounded = false;
+
+  constructor(private readonly controller: Dispatcher.DispatchController) {}
+
+  /** True once every byte arrived. */
+  get complete(): boolean {
+    return this.ended;
+  }
+
+  /** The body as text (UTF-8, a leading BOM dropped, as undici's `text()`), once it is complete. */
+  async text(): Promise<string> {
+    this.unbounded = true;
+    if (this.controller.paused) this.controller.resume();
+    while (!this.ended) {
+      if (this.failure) throw this.failure;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+    const { chunks } = this;
+    this.chunks = [];
+    this.queued = 0;
+    const text = (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)).toString('utf8');
+    return text.charCodeAt(0) === UTF8_BOM ? text.slice(1) : text;
+  }
+
+  /** The body parsed as JSON (a SyntaxError for malformed or empty text). */
+  async json<T = unknown>(): Promise<T> {
+    return JSON.parse(await this.text()) as T;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer, void, undefined> {
+    for (;;) {
+      if (this.chunks.length > 0) {
+        const chunks = this.chunks;
+        this.chunks = [];
+        this.queued = 0;
+        if (this.controller.paused) this.controller.resume();
+        for (const chunk of chunks) yield chunk;
+        continue;
+      }
+      if (this.failure) throw this.failure;
+      if (this.ended) return;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+
+  /** Abandons the exchange unless the body is complete: undici closes the connection. */
+  destroy(): void {
+    if (this.ended || this.failure) return;
+    this.controller.abort(new errors.RequestAbortedError('The response body was abandoned'));
+  }
+
+  /** @internal the exchange's side */
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.queued += chunk.length;
+    if (!this.unbounded && this.queued > HIGH_WATER_MARK) this.controller.pause();
+    this.notify();
+  }
+
+  /** @internal */
+  end(): void {
+    this.ended = true;
+    this.notify();
+  }
+
+  /** @internal */
+  fail(error: Error): void {
+    this.failure ??= error;
+    this.notify();
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+}
+
+/**
+ * One POST through undici's `dispatch`: resolves with the response at its headers (any status),
+ * then feeds its body; cancelled through the call's signal at any point (queued, waiting for the
+ * headers, or mid-body).
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | undefined;
+  private body: UpstreamBody | undefined;
+  private readonly onAbort = () => this.controller?.abort(abortReason(this.signal));
+
+  constructor(
+    private readonly signal: CallSignal,
+    private readonly resolve: (response: UpstreamResponse) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {
+    signal.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    // Aborted while queued for a connection.
+    if (this.signal.aborted) controller.abort(abortReason(this.signal));
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: ResponseHeaders): void {
+    if (statusCode < 200) return; // 1xx: the final answer follows
+    this.body = new UpstreamBody(controller);
+    this.resolve({ statusCode, headers, body: this.body });
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.body?.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    this.signal.removeEventListener('abort', this.onAbort);
+    this.body?.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.signal.removeEventListener('abort', this.onAbort);
+    if (this.body) this.body.fail(error);
+    else this.reject(error);
+  }
+}
+
+function abortReason(signal: CallSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new errors.RequestAbortedError();
+}
 
 interface Endpoint {
   pool: Pool;
@@ -15,7 +168,7 @@ interface Endpoint {
 /**
  * The HTTP client every adapter shares: one keep-alive undici `Pool` per upstream origin, created
  * on first use and reused by every request (no per-request dispatcher, no URL parsing per request:
- * base URLs are parsed once and cached).
+ * base URLs are parsed once and cached), driven through `dispatch` (see UpstreamBody).
  */
 export class UpstreamHttp {
   private readonly pools = new Map<string, Pool>();
@@ -44,16 +197,14 @@ export class UpstreamHttp {
    * `timeoutMs` bounds the wait for the response headers and then every gap between body bytes.
    */
   async post(target: DeploymentTarget, path: string, headers: Record<string, string>, body: string, signal: CallSignal): Promise<UpstreamResponse> {
+    if (signal.aborted) throw transportFailure(abortReason(signal), signal);
     const { pool, basePath } = this.endpoint(target.baseUrl);
     try {
-      return await pool.request({
-        method: 'POST',
-        path: basePath + path,
-        headers,
-        body,
-        signal,
-        headersTimeout: target.timeoutMs,
-        bodyTimeout: target.timeoutMs,
+      return await new Promise<UpstreamResponse>((resolve, reject) => {
+        pool.dispatch(
+          { method: 'POST', path: basePath + path, headers, body, headersTimeout: target.timeoutMs, bodyTimeout: target.timeoutMs },
+          new Exchange(signal, resolve, reject),
+        );
       });
     } catch (error) {
       throw transportFailure(error, signal);

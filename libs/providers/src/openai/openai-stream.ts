@@ -86,7 +86,7 @@ export async function* openAIStreamItems<T extends StreamItem>(
   } catch (error) {
     throw transportFailure(error, signal);
   } finally {
-    if (!body.readableEnded) body.destroy();
+    body.destroy(); // a no-op once the body is complete; else the upstream connection closes
   }
   if (!done && !finished) throw new UpstreamError('protocol', 'The upstream stream ended before [DONE] and before any finish_reason');
   if (!usageSeen && last !== undefined) yield accounting.usageItem(last, outputCharacters);
