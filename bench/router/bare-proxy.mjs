@@ -20,7 +20,6 @@
 // Prints one JSON line {"url","port","pid"} when listening; stops on SIGTERM/SIGINT.
 import { createRequire } from 'node:module';
 import { createServer } from 'node:http';
-import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 
 const require = createRequire(import.meta.url);
@@ -121,32 +120,48 @@ function usageOf(text, streamed) {
   return undefined;
 }
 
-/** Forwards like `forward`, then meters: the body is kept whole (JSON) or its last chunks (SSE) to read the usage. */
+/**
+ * Forwards like `forward`, then meters: the body is kept whole (JSON) or its last chunks (SSE) to
+ * read the usage. Through undici's `dispatch` with a handler that writes each chunk to the client
+ * as it comes (pausing the upstream while the client's socket is full), as the router's upstream
+ * client does: a Writable between the two (undici's `stream`) made every chunk wait for the
+ * previous one's flush, which cost a stream of a dozen events ~120 µs more than `forward`.
+ */
 function forwardMetered(req, res, body) {
   const startedAt = performance.now();
   let status = 502;
   let streamed = false;
   const kept = [];
-  pool
-    .stream({ method: req.method, path: req.url, headers: forwardable(req.headers), body }, ({ statusCode, headers }) => {
-      status = statusCode;
-      streamed = String(headers['content-type'] ?? '').startsWith('text/event-stream');
-      res.writeHead(statusCode, forwardable(headers));
-      return new Writable({
-        write(chunk, _encoding, done) {
-          kept.push(chunk);
-          if (streamed && kept.length > 2) kept.shift();
-          res.write(chunk, done);
-        },
-        final(done) {
-          res.end(done);
-        },
-      });
-    })
-    .then(
-      () => meter.record(startedAt, status, streamed, usageOf(Buffer.concat(kept).toString('utf8'), streamed)),
-      () => failed(res),
-    );
+  pool.dispatch(
+    { method: req.method, path: req.url, headers: forwardable(req.headers), body },
+    {
+      onRequestStart(controller) {
+        // A client that leaves mid-answer aborts the upstream request, as `forward`'s pipe does.
+        res.once('close', () => {
+          if (!res.writableFinished) controller.abort(new Error('the client closed the connection'));
+        });
+      },
+      onResponseStart(controller, statusCode, headers) {
+        if (statusCode < 200) return;
+        status = statusCode;
+        streamed = String(headers['content-type'] ?? '').startsWith('text/event-stream');
+        res.writeHead(statusCode, forwardable(headers));
+        res.on('drain', () => controller.resume());
+      },
+      onResponseData(controller, chunk) {
+        kept.push(chunk);
+        if (streamed && kept.length > 2) kept.shift();
+        if (!res.write(chunk)) controller.pause();
+      },
+      onResponseEnd() {
+        res.end();
+        meter.record(startedAt, status, streamed, usageOf(Buffer.concat(kept).toString('utf8'), streamed));
+      },
+      onResponseError() {
+        failed(res);
+      },
+    },
+  );
 }
 
 function forward(req, res, body) {

@@ -137,6 +137,20 @@ function machineTicks() {
   return { busy: user + nice + system + irq + softirq + steal, total: user + nice + system + idle + iowait + irq + softirq + steal };
 }
 
+/**
+ * Groups whose processes are a parent and its children at the time of measuring (name → parent
+ * pid): Postgres's backends come and go with the services' connection pools, so the children are
+ * read again at the start of every measured window (one started during a window counts nothing).
+ */
+const withChildren = new Map();
+
+/** `watched` with each group of withChildren as its parent and its current children. */
+function currentProcesses(watched) {
+  const groups = { ...watched };
+  for (const [name, pid] of withChildren) if (name in groups) groups[name] = [pid, ...childrenOf(pid)];
+  return groups;
+}
+
 /** Snapshot of every watched process's CPU ticks; `watched` maps a group name to its pids. */
 function cpuSnapshot(watched) {
   const groups = {};
@@ -181,14 +195,17 @@ function cpuBetween(before, after, responses) {
 /** Runs one load.mjs job; samples CPU from its measure-start line to its result. */
 function runLoad(job, watched) {
   const child = spawn(process.execPath, [join(HERE, 'load.mjs'), JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let groups;
   let before;
   let result;
   const lines = createInterface({ input: child.stdout });
   lines.on('line', (line) => {
     const event = JSON.parse(line);
-    if (event.event === 'measure-start') before = cpuSnapshot({ ...watched, loadgen: [child.pid] });
-    else if (event.event === 'result') {
-      const after = cpuSnapshot({ ...watched, loadgen: [child.pid] });
+    if (event.event === 'measure-start') {
+      groups = { ...currentProcesses(watched), loadgen: [child.pid] };
+      before = cpuSnapshot(groups);
+    } else if (event.event === 'result') {
+      const after = cpuSnapshot(groups ?? { ...watched, loadgen: [child.pid] });
       const responses = event.mode === 'throughput' ? event.ok + event.non_2xx : 0;
       result = { ...event, cpu: before ? cpuBetween(before, after, responses) : undefined, loadavg_1m: round(loadavg()[0], 2) };
       delete result.event;
@@ -264,7 +281,8 @@ async function setUpRouter(env, upstreamBaseUrl) {
  * Adds the platform's processes to `watched` (their CPU is the router's cost, and nginx's for the
  * nginx target; Kafka's and the consumers' for the metered proxy), each with its direct children
  * (nginx's workers, the router's workers when it runs with HTTP_WORKERS > 1, Postgres's
- * backends); returns `vs.mjs status`, each row with its `children`.
+ * backends: read again for every measured window, see withChildren); returns `vs.mjs status`,
+ * each row with its `children` now.
  */
 function watchPlatform(watched) {
   const status = JSON.parse(execFileSync(process.execPath, [join(REPO, 'deploy/local/vs.mjs'), 'status', '--json'], { encoding: 'utf8' }));
@@ -272,6 +290,7 @@ function watchPlatform(watched) {
     if (!row.pid) continue;
     row.children = childrenOf(row.pid);
     watched[`platform:${row.component}`] = [row.pid, ...row.children];
+    withChildren.set(`platform:${row.component}`, row.pid);
   }
   return status;
 }
@@ -436,6 +455,7 @@ async function main() {
     await waitFor(`a router with HTTP_WORKERS=${ROUTER_WORKERS} (log: ${workersLog})`, async () => (await probe(target, false)).status === 200, 60_000);
     const processes = childrenOf(child.pid);
     watched['router-workers'] = [child.pid, ...processes];
+    withChildren.set('router-workers', child.pid);
     routerChecks.router_workers = { http_workers: ROUTER_WORKERS, worker_processes: processes.length, log: workersLog };
     log(`router-workers: HTTP_WORKERS=${ROUTER_WORKERS}, ${processes.length} worker processes on port ${port}`);
     targets.push(target);
