@@ -97,6 +97,16 @@ export const Topics = {
 
 export type TopicKey = keyof typeof Topics;
 
+/**
+ * Record headers of the usage topic, besides the platform's own (event-id, content-type…).
+ * `rate-limit-settled: <n>` says that every one of the record's n events was settled by its
+ * publisher (a quota lease): the ratelimit service's reconciliation has nothing to do for them
+ * and skips the record without decoding it.
+ */
+export const UsageHeaders = {
+  rateLimitSettled: 'rate-limit-settled',
+} as const;
+
 export const ALL_TOPICS: readonly TopicSpec[] = Object.values(Topics);
 
 /** Dead-letter topic of a source topic: records that could not be decoded or kept failing. */

@@ -165,6 +165,37 @@ describe('KafkaConsumerRunner over the real broker', () => {
     expect(await highWatermark(deadLetterTopicName(topic.name))).toBe(0);
   });
 
+  it('skips the records its skip predicate names by their headers: not decoded, not handled, committed', async () => {
+    const topic = await freshTopic(SAMPLE_EVENT_TOPIC);
+    await producer.send(topic, usage('tenant-1'));
+    const marked = await producer.send(topic, { ...usage('tenant-2'), headers: { 'nothing-to-do': '1' } });
+    // Undecodable, but skipped before decoding: no dead letter.
+    const raw = connection.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await raw.connect();
+    await raw.send({ topic: topic.name, messages: [{ key: 'tenant-3', value: GARBAGE, headers: { 'nothing-to-do': '1' } }] });
+    await raw.disconnect();
+    await producer.send(topic, usage('tenant-4'));
+
+    const handled: string[] = [];
+    const skipped: string[] = [];
+    const groupId = `skip-${runId}`;
+    await run({
+      groupId,
+      topicSpec: topic,
+      skip: (headers) => {
+        if (headers['nothing-to-do'] !== '1') return false;
+        skipped.push(headers[KafkaHeaders.eventId] ?? 'no id');
+        return true;
+      },
+      handler: async (records) => void handled.push(...records.map((r) => r.message!.tenantId)),
+    });
+
+    await waitUntil('offsets past all four records to be committed', async () => (await committedOffset(groupId, topic.name)) === '4');
+    expect(handled).toEqual(['tenant-1', 'tenant-4']);
+    expect(skipped).toEqual([marked.eventId, 'no id']);
+    expect(await highWatermark(deadLetterTopicName(topic.name))).toBe(0);
+  });
+
   it('isolates the failing record of a failing batch so the others are still handled', async () => {
     const topic = await freshTopic(SAMPLE_EVENT_TOPIC);
     const sent = await producer.sendBatch(topic, [usage('a'), usage('poison'), usage('c')]);

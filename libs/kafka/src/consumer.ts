@@ -74,6 +74,12 @@ interface ConsumerOptionsBase<S extends DescMessage> {
    * is light.
    */
   readonly minBytes?: number;
+  /**
+   * Records the group has nothing to do for, told by their headers alone: they are neither
+   * decoded nor handed to the handler, and are committed with their slice (counted as consumed).
+   * For a topic whose producers mark such records (e.g. usage batches a quota lease settled).
+   */
+  readonly skip?: (headers: Readonly<Record<string, string>>) => boolean;
 }
 
 /**
@@ -226,7 +232,15 @@ class BatchProcessor<S extends DescMessage> {
   }
 
   private async processSlice(payload: EachBatchPayload, slice: KafkaMessage[]): Promise<void> {
-    const decoded = slice.map((raw) => this.decode(payload.batch, raw));
+    const { skip } = this.options;
+    const decoded: Decoded<MessageShape<S>>[] = [];
+    let skipped = 0;
+    for (const raw of slice) {
+      const headers = decodeHeaders(raw.headers);
+      if (skip?.(headers)) skipped += 1;
+      else decoded.push(this.decode(payload.batch, raw, headers));
+    }
+    if (skipped > 0) this.metrics.consumedRecords.inc(this.labels, skipped);
     const rejected = decoded.filter((d): d is Extract<Decoded<MessageShape<S>>, { ok: false }> => !d.ok);
     for (const bad of rejected) {
       await this.deadLetter(payload.batch, bad.raw, bad.headers, bad.reason, bad.error);
@@ -262,9 +276,8 @@ class BatchProcessor<S extends DescMessage> {
     }
   }
 
-  private decode(batch: Batch, raw: KafkaMessage): Decoded<MessageShape<S>> {
+  private decode(batch: Batch, raw: KafkaMessage, headers: Record<string, string>): Decoded<MessageShape<S>> {
     const { topicSpec } = this.options;
-    const headers = decodeHeaders(raw.headers);
     if (raw.value === null) {
       // A null value is a delete on a compacted topic; on an event topic it is a broken record.
       if (topicSpec.cleanupPolicy !== 'compact') return { ok: false, reason: 'missing-value', raw, headers };

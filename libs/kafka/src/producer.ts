@@ -46,6 +46,8 @@ export interface EncodedEvent {
   readonly value: Uint8Array;
   /** The id the payload carries (its eventId field), put in the event-id header. */
   readonly eventId: string;
+  /** Headers of the topic's own contract, added to the platform's. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** Bytes as they are, for dead-letter forwarding and tools; events go through `send`. */
@@ -202,7 +204,7 @@ export class KafkaProducer {
       ...(tracestate ? { tracestate } : {}),
       schema: topic.schema,
       producer: this.connection.clientId,
-      ...(!('value' in event) && event.headers ? { extra: event.headers } : {}),
+      ...(event.headers ? { extra: event.headers } : {}),
     });
     return { record: { key: event.key, value, headers }, sent: { topic: topic.name, eventId, traceparent } };
   }

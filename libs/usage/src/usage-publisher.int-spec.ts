@@ -1,5 +1,5 @@
 import { fromBinary } from '@bufbuild/protobuf';
-import { Topics, UsageRecordedBatchSchema, UsageSource } from '@vectorstack/contracts';
+import { Topics, UsageHeaders, UsageRecordedBatchSchema, UsageSource } from '@vectorstack/contracts';
 import { ensureTopics, KafkaConnection, KafkaProducer, newTestRunId, testTopic } from '@vectorstack/kafka';
 import { createLogger } from '@vectorstack/observability';
 import { createTestSchema, testInfra } from '@vectorstack/testing';
@@ -21,8 +21,8 @@ describe('UsagePublisher on real Kafka and Postgres', () => {
   let drop: () => Promise<void>;
   let spool: PostgresUsageSpool;
   const received = new Map<string, number>();
-  /** Per record: its key and the tenants of its events. */
-  const records: Array<{ key: string | undefined; tenants: string[] }> = [];
+  /** Per record: its key, the tenants and request ids of its events, and its rate-limit-settled header. */
+  const records: Array<{ key: string | undefined; tenants: string[]; requests: string[]; settledHeader: string | undefined }> = [];
   let stopConsumer: () => Promise<void>;
 
   beforeAll(async () => {
@@ -44,7 +44,12 @@ describe('UsagePublisher on real Kafka and Postgres', () => {
     await consumer.run({
       eachMessage: async ({ message }) => {
         const batch = fromBinary(UsageRecordedBatchSchema, message.value as Buffer);
-        records.push({ key: message.key?.toString(), tenants: batch.events.map((event) => event.tenantId) });
+        records.push({
+          key: message.key?.toString(),
+          tenants: batch.events.map((event) => event.tenantId),
+          requests: batch.events.map((event) => event.requestId),
+          settledHeader: message.headers?.[UsageHeaders.rateLimitSettled]?.toString(),
+        });
         for (const event of batch.events) received.set(event.eventId, (received.get(event.eventId) ?? 0) + 1);
       },
     });
@@ -91,6 +96,20 @@ describe('UsagePublisher on real Kafka and Postgres', () => {
     // Batches, not a record per event: each record holds one tenant's events and is keyed by it.
     expect(records.length).toBeLessThan(ids.length / 10);
     for (const record of records) expect(new Set(record.tenants)).toEqual(new Set([record.key]));
+  });
+
+  it('marks a record whose events were all settled by their publisher, and only such a record', async () => {
+    const publisher = new UsagePublisher(producer, spool, logger, { topic });
+    const settled = Array.from({ length: 5 }, (_, i) => publisher.record({ ...usage(i), tenantId: `settled-${runId}`, requestId: `settled-${runId}-${i}`, rateLimitSettled: true }));
+    const mixed = [
+      publisher.record({ ...usage(0), tenantId: `mixed-${runId}`, requestId: `mixed-${runId}-0`, rateLimitSettled: true }),
+      publisher.record({ ...usage(1), tenantId: `mixed-${runId}`, requestId: `mixed-${runId}-1`, rateLimitSettled: false }),
+    ];
+    await until('both tenants\' events', () => [...settled, ...mixed].every((id) => received.has(id)));
+    await publisher.stop();
+    const of = (tenant: string) => records.filter((record) => record.key === tenant);
+    expect(of(`settled-${runId}`).map((record) => record.settledHeader)).toEqual(['5']);
+    expect(of(`mixed-${runId}`).map((record) => record.settledHeader)).toEqual([undefined]);
   });
 
   it('spools what Kafka does not take and delivers it once Kafka answers again', async () => {

@@ -1,5 +1,5 @@
 import { fromBinary, type MessageInitShape } from '@bufbuild/protobuf';
-import { Topics, UsageRecordedSchema, type TopicSpec, type UsageRecordedBatchSchema } from '@vectorstack/contracts';
+import { Topics, UsageHeaders, UsageRecordedSchema, type TopicSpec, type UsageRecordedBatchSchema } from '@vectorstack/contracts';
 import { uuidv7, type EncodedEvent, type KafkaProducer } from '@vectorstack/kafka';
 import type { Logger } from 'pino';
 import { Counter, Gauge } from 'prom-client';
@@ -30,6 +30,8 @@ export interface UsagePublisherOptions {
 /** A recorded event, encoded at once (encodeUsageRecorded): one small buffer per event waits for the batch, not an object graph. */
 interface PendingEvent extends SpoolEntry {
   readonly tenantId: string;
+  /** Its publisher settled its rate-limit reservation (the ratelimit service has nothing to do). */
+  readonly rateLimitSettled: boolean;
 }
 
 const published = new Counter({ name: 'vectorstack_usage_events_published_total', help: 'Usage events acknowledged by Kafka.', labelNames: ['path'] as const });
@@ -82,7 +84,7 @@ export class UsagePublisher {
       dropped.inc();
       this.logger.error('usage buffer full: dropped the oldest event');
     }
-    this.buffer.push({ tenantId: init.tenantId ?? '', eventId, bytes: encodeUsageRecorded(init, eventId) });
+    this.buffer.push({ tenantId: init.tenantId ?? '', rateLimitSettled: init.rateLimitSettled === true, eventId, bytes: encodeUsageRecorded(init, eventId) });
     buffered.set(this.buffer.length);
     if (this.buffer.length >= this.options.batchSize) this.flushSoon(0);
     else this.flushSoon(this.options.lingerMs);
@@ -131,18 +133,25 @@ export class UsagePublisher {
     }
   }
 
-  /** One request to Kafka: a UsageRecordedBatch record per tenant, in the order the events were recorded. */
+  /**
+   * One request to Kafka: a UsageRecordedBatch record per tenant, in the order the events were
+   * recorded. A record whose events were all settled by their publisher says so in a header
+   * (UsageHeaders.rateLimitSettled), so that the ratelimit service skips it undecoded.
+   */
   private async send(batch: readonly PendingEvent[]): Promise<void> {
-    const byTenant = new Map<string, Uint8Array[]>();
+    const byTenant = new Map<string, { events: Uint8Array[]; settled: boolean }>();
     for (const event of batch) {
-      const events = byTenant.get(event.tenantId);
-      if (events) events.push(event.bytes);
-      else byTenant.set(event.tenantId, [event.bytes]);
+      const record = byTenant.get(event.tenantId);
+      if (record) {
+        record.events.push(event.bytes);
+        record.settled &&= event.rateLimitSettled;
+      } else byTenant.set(event.tenantId, { events: [event.bytes], settled: event.rateLimitSettled });
     }
     const records: EncodedEvent[] = [];
-    for (const [tenantId, events] of byTenant) {
+    for (const [tenantId, { events, settled }] of byTenant) {
       const eventId = uuidv7();
-      records.push({ key: tenantId, eventId, value: encodeUsageBatch(eventId, events) });
+      const value = encodeUsageBatch(eventId, events);
+      records.push(settled ? { key: tenantId, eventId, value, headers: { [UsageHeaders.rateLimitSettled]: String(events.length) } } : { key: tenantId, eventId, value });
     }
     await this.producer.sendEncoded(this.options.topic, records);
   }
@@ -157,7 +166,12 @@ export class UsagePublisher {
     try {
       for (;;) {
         const sent = await this.spool.drain(this.options.batchSize, async (entries) => {
-          await this.send(entries.map((entry) => ({ ...entry, tenantId: fromBinary(UsageRecordedSchema, entry.bytes).tenantId })));
+          await this.send(
+            entries.map((entry) => {
+              const event = fromBinary(UsageRecordedSchema, entry.bytes);
+              return { ...entry, tenantId: event.tenantId, rateLimitSettled: event.rateLimitSettled };
+            }),
+          );
           published.inc({ path: 'spool' }, entries.length);
         });
         if (sent === 0) break;

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { UsageRecorded } from '@vectorstack/contracts';
+import { UsageHeaders, type UsageRecorded } from '@vectorstack/contracts';
 import { HIGH_VOLUME_FETCH, KafkaConsumerRunner, type RunningConsumer } from '@vectorstack/kafka';
 import { RateLimiter, type SettleOutcome } from '@vectorstack/ratelimit';
 import { Counter, register } from 'prom-client';
@@ -40,12 +40,24 @@ export class ReconciliationConsumer implements OnApplicationBootstrap, OnApplica
       // of one round trip after another (one usage event per model request reaches this
       // consumer). Settling is idempotent per request id, so a slice retried as a whole (or
       // record by record, before dead-lettering) changes nothing twice.
+      // A record whose events their publisher all settled (quota leases) says so: nothing to
+      // decode or do for it (see skipSettled).
+      skip: (headers) => this.skipSettled(headers),
       handler: (records) => this.handleAll(records.flatMap((record) => record.message?.events ?? [])),
     });
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.consumer?.stop();
+  }
+
+  /** True for a record marked `rate-limit-settled: <n>`: its n events are counted as ignored, undecoded. */
+  skipSettled(headers: Readonly<Record<string, string>>): boolean {
+    const settled = headers[UsageHeaders.rateLimitSettled];
+    if (settled === undefined) return false;
+    const events = Number(settled);
+    if (Number.isSafeInteger(events) && events > 0) this.settled.inc({ action: 'ignore', outcome: 'ignored' }, events);
+    return true;
   }
 
   async handleAll(events: readonly UsageRecorded[]): Promise<void> {

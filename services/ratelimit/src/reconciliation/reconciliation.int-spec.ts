@@ -4,6 +4,7 @@
  * reservation; a redelivered event changes nothing.
  */
 import { randomUUID } from 'node:crypto';
+import { UsageHeaders } from '@vectorstack/contracts';
 import type { RateLimitRequest } from '@vectorstack/ratelimit';
 import { RatelimitTestApp } from '../testing/ratelimit-app';
 
@@ -59,6 +60,20 @@ describe('reconciliation from usage events', () => {
     // The marker's event comes after the redeliveries in the same partition: once it is applied, they were too.
     await eventually('the marker', () => service.limiter.reconcile(key.keyId, marker, 1).then((r) => r.outcome), (outcome) => outcome === 'already_settled');
     expect(await remaining(key, 'tokens_per_minute')).toBe(10_000 - 120 - 1);
+  });
+
+  it('skips a record its publisher marked as settled (rate-limit-settled), without decoding it', async () => {
+    const key = await keyWithTokenLimits();
+    const requestId = randomUUID();
+    expect((await service.limiter.check({ ...key, requestId, tokenEstimate: 1_000 })).allowed).toBe(true);
+    // Marked as settled by its publisher: its event, which would otherwise reconcile to 120, is not applied.
+    await service.publishUsage({ tenantId, keyId: key.keyId, requestId, totalTokens: 120n, httpStatus: 200 }, { [UsageHeaders.rateLimitSettled]: '1' });
+    const marker = randomUUID();
+    await service.limiter.check({ ...key, requestId: marker, tokenEstimate: 1 });
+    await service.publishUsage({ tenantId, keyId: key.keyId, requestId: marker, totalTokens: 1n, httpStatus: 200 });
+    await eventually('the marker', () => service.limiter.reconcile(key.keyId, marker, 1).then((r) => r.outcome), (outcome) => outcome === 'already_settled');
+    expect(await remaining(key, 'tokens_per_minute')).toBe(10_000 - 1_000 - 1);
+    expect((await service.limiter.reconcile(key.keyId, requestId, 120)).outcome).toBe('settled');
   });
 
   it('returns the whole reservation and the concurrency slot of a failed request; a burst of failures leaves the budget whole', async () => {

@@ -111,9 +111,9 @@ export class RatelimitTestApp {
     return key;
   }
 
-  /** One usage event, as a batch of one (the usage topic carries UsageRecordedBatch records). */
-  async publishUsage(event: MessageInitShape<GenMessage<UsageRecorded>>): Promise<void> {
-    await this.app.get(KafkaProducer).send(this.options.usageTopic, { key: String(event.tenantId ?? ''), message: { events: [event] } });
+  /** One usage event, as a batch of one (the usage topic carries UsageRecordedBatch records), with the record headers given. */
+  async publishUsage(event: MessageInitShape<GenMessage<UsageRecorded>>, headers?: Record<string, string>): Promise<void> {
+    await this.app.get(KafkaProducer).send(this.options.usageTopic, { key: String(event.tenantId ?? ''), message: { events: [event] }, ...(headers ? { headers } : {}) });
   }
 
   async call(method: string, path: string, options: { key?: TestKey; body?: unknown; rawBody?: string } = {}): Promise<ApiResponse> {
