@@ -196,7 +196,7 @@ export class GatewayRoutes implements OnModuleInit, BeforeApplicationShutdown {
     // nginx (and most ingresses) must not buffer the stream.
     headers['x-accel-buffering'] = 'no';
     response.writeHead(200, headers);
-    response.flushHeaders();
+    // The head goes out with the first event, or on its own if that event is not here at once (SseWriter).
     const writer = new SseWriter(response, call.signal);
     let usage: Usage | undefined;
     let firstTokenMs: number | undefined;
@@ -219,6 +219,7 @@ export class GatewayRoutes implements OnModuleInit, BeforeApplicationShutdown {
         await writer.data(JSON.stringify({ ...forwarded, model: served.entry.id }));
       }
       if (call.signal.aborted) {
+        writer.close();
         this.gateway.record(call, { model: requested.id, served, usage, status: STATUS_CLIENT_CLOSED, reservedTokens, timeToFirstTokenMs: firstTokenMs });
         return;
       }
@@ -227,6 +228,7 @@ export class GatewayRoutes implements OnModuleInit, BeforeApplicationShutdown {
     } catch (error) {
       if (call.signal.aborted || (error instanceof UpstreamError && error.kind === 'aborted')) {
         this.gateway.record(call, { model: requested.id, served, usage, status: STATUS_CLIENT_CLOSED, reservedTokens, timeToFirstTokenMs: firstTokenMs });
+        writer.close();
         response.destroy();
         return;
       }

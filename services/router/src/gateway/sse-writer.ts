@@ -1,15 +1,31 @@
 import type { ServerResponse } from 'node:http';
 import type { CallSignal } from '@vectorstack/providers';
 
-/** Writes Server-Sent Events to a raw response, flushing each event and honouring backpressure. */
+/**
+ * Writes Server-Sent Events to a raw response whose head is set (`writeHead`), flushing each
+ * event and honouring backpressure.
+ *
+ * The head leaves with the first event when that event follows at once (one write to the
+ * socket instead of two), and on its own at the next turn of the event loop otherwise, so that a
+ * client waiting for a slow first token still sees the response (status, request id, rate-limit
+ * headers) start straight away.
+ */
 export class SseWriter {
+  private started = false;
+  private readonly headFlush: NodeJS.Immediate;
+
   constructor(
     private readonly raw: ServerResponse,
     private readonly signal: CallSignal,
-  ) {}
+  ) {
+    this.headFlush = setImmediate(() => {
+      if (!this.started && !raw.destroyed) raw.flushHeaders();
+    });
+  }
 
   /** One `data:` event; waits for the socket to drain when the client reads slower than we write. */
   async data(payload: string): Promise<void> {
+    this.start();
     if (this.raw.write(`data: ${payload}\n\n`)) return;
     await new Promise<void>((resolve) => {
       const done = () => {
@@ -24,11 +40,24 @@ export class SseWriter {
 
   /** `data: [DONE]`, the OpenAI end-of-stream marker, then close. */
   done(): void {
+    this.start();
     this.raw.end('data: [DONE]\n\n');
   }
 
   /** An error event in the OpenAI shape, then close: the SDKs raise it as an APIError. */
   error(error: { message: string; type: string; code: string }): void {
+    this.start();
     this.raw.end(`data: ${JSON.stringify({ error: { ...error, param: null } })}\n\n`);
+  }
+
+  /** Nothing left for the head's own flush to do (the response ends or goes away another way). */
+  close(): void {
+    this.start();
+  }
+
+  private start(): void {
+    if (this.started) return;
+    this.started = true;
+    clearImmediate(this.headFlush);
   }
 }
