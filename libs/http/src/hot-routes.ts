@@ -104,8 +104,6 @@ export class HotRoutes {
   private readonly trust: ((address: string, hop: number) => boolean) | undefined;
   private readonly bodyLimit: number;
   private closing = false;
-  /** The request metric's child per route and status, made once (prom-client builds and validates a label set per `labels` call). */
-  private readonly durations = new Map<string, ReturnType<typeof httpRequestDuration.labels>>();
 
   constructor(
     private readonly serviceName: string,
@@ -248,13 +246,7 @@ export class HotRoutes {
 
   private finish(route: HotRoute, req: IncomingMessage, id: string, startedAt: number, status: number): void {
     const elapsedMs = performance.now() - startedAt;
-    const key = `${route.path} ${status}`;
-    let duration = this.durations.get(key);
-    if (duration === undefined) {
-      duration = httpRequestDuration.labels(route.method, route.path, String(status));
-      this.durations.set(key, duration);
-    }
-    duration.observe(elapsedMs / 1000);
+    httpRequestDuration.labels(route.method, route.path, String(status)).observe(elapsedMs / 1000);
     logFinishedRequest(this.log, {
       id,
       method: route.method,

@@ -12,3 +12,4 @@ export {
   type ClusterMetricsRequest,
   type ClusterMetricsResponse,
 } from './metrics';
+export { HotCounter, HotCounterChild, HotHistogram, HotHistogramChild } from './hot-metrics';

@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { Controller, Get, Header, Module, ServiceUnavailableException } from '@nestjs/common';
-import { AggregatorRegistry, collectDefaultMetrics, Histogram, register } from 'prom-client';
+import { AggregatorRegistry, collectDefaultMetrics, register } from 'prom-client';
+import { HotHistogram } from './hot-metrics';
 
 let defaultsCollected = false;
 
@@ -16,7 +17,7 @@ export function collectProcessMetrics(serviceName: string): void {
 }
 
 /** Follows the OpenTelemetry HTTP semantic conventions (seconds, route template). */
-export const httpRequestDuration = new Histogram({
+export const httpRequestDuration = new HotHistogram({
   name: 'http_server_request_duration_seconds',
   help: 'Duration of HTTP server requests.',
   labelNames: ['http_request_method', 'http_route', 'http_response_status_code'] as const,

@@ -110,7 +110,7 @@ export class GatewayService {
   }
 
   private countHops(hops: readonly Hop[]): void {
-    for (const hop of hops) routeHops.inc({ model: hop.model, deployment: hop.deployment ?? '-', outcome: hop.outcome });
+    for (const hop of hops) routeHops.labels(hop.model, hop.deployment ?? '-', hop.outcome).inc();
   }
 
   private targetOf(entry: CatalogEntry, deployment: CatalogDeployment): DeploymentTarget {
@@ -175,11 +175,11 @@ export class GatewayService {
     });
     const model = outcome.served?.entry.id ?? outcome.model;
     const system = deployment?.provider ?? 'none';
-    gatewayRequests.inc({ endpoint: call.endpoint, model, outcome: outcome.status < 400 ? 'ok' : String(outcome.status) });
+    gatewayRequests.labels(call.endpoint, model, outcome.status < 400 ? 'ok' : String(outcome.status)).inc();
     if (outcome.usage) {
-      tokenUsage.observe({ gen_ai_request_model: model, gen_ai_token_type: 'input', gen_ai_system: system }, usage.prompt_tokens);
-      tokenUsage.observe({ gen_ai_request_model: model, gen_ai_token_type: 'output', gen_ai_system: system }, usage.completion_tokens);
+      tokenUsage.labels(model, 'input', system).observe(usage.prompt_tokens);
+      tokenUsage.labels(model, 'output', system).observe(usage.completion_tokens);
     }
-    operationDuration.observe({ gen_ai_request_model: model, gen_ai_system: system, gen_ai_operation_name: call.endpoint === '/v1/embeddings' ? 'embeddings' : 'chat' }, latencyMs / 1000);
+    operationDuration.labels(model, system, call.endpoint === '/v1/embeddings' ? 'embeddings' : 'chat').observe(latencyMs / 1000);
   }
 }

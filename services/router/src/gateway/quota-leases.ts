@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { LimitName, PlanTier, RateLimiter, RateLimitResult, WindowState } from '@vectorstack/ratelimit';
+import { HotCounter } from '@vectorstack/observability';
 import { Counter } from 'prom-client';
 
 export interface QuotaLeaseOptions {
@@ -24,7 +25,8 @@ const TOKEN_WINDOWS: ReadonlySet<LimitName> = new Set(['tokens_per_minute', 'tok
 /** Keys without traffic for this long are forgotten. */
 const IDLE_KEY_MS = 60_000;
 
-const admissions = new Counter({
+// Counted on every request: a HotCounter (see hot-metrics.ts).
+const admissions = new HotCounter({
   name: 'vectorstack_router_rate_limit_admissions_total',
   help: 'Requests the router admitted, by how: from a quota lease held in memory, or checked in Redis one by one.',
   labelNames: ['path'] as const,
