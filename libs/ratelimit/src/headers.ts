@@ -2,9 +2,6 @@ import { ApiError } from '@vectorstack/http';
 import type { LimitName } from './plan';
 import type { RateLimitResult, WindowState } from './rate-limiter';
 
-const REQUEST_WINDOWS: readonly LimitName[] = ['requests_per_minute', 'requests_per_hour', 'requests_per_day'];
-const SHORT_REQUEST_WINDOWS: readonly LimitName[] = ['requests_per_minute', 'requests_per_hour'];
-const TOKEN_WINDOWS: readonly LimitName[] = ['tokens_per_minute', 'tokens_per_day'];
 /** Share of a window used from which X-RateLimit-Warning is sent. */
 export const WARNING_THRESHOLD = 0.8;
 
@@ -33,13 +30,6 @@ export function goDuration(ms: number): string {
   return `${seconds}s`;
 }
 
-/** The window of `names` with the least left (the shorter window on a tie). */
-function tightest(windows: readonly WindowState[], names: readonly LimitName[]): WindowState | undefined {
-  return windows
-    .filter((w) => names.includes(w.window))
-    .reduce<WindowState | undefined>((best, w) => (best === undefined || w.remaining < best.remaining ? w : best), undefined);
-}
-
 function usedShare(window: WindowState): number {
   if (window.limit === 0) return 1;
   return (window.limit - window.remaining) / window.limit;
@@ -49,9 +39,12 @@ function usedShare(window: WindowState): number {
 export function rateLimitWarning(windows: readonly WindowState[]): string | undefined {
   const candidates = windows.filter((w) => w.window !== 'max_concurrent' && usedShare(w) >= WARNING_THRESHOLD);
   const worst = candidates.reduce<WindowState | undefined>((best, w) => (best === undefined || usedShare(w) > usedShare(best) ? w : best), undefined);
-  if (!worst) return undefined;
-  const used = worst.limit - worst.remaining;
-  return `${Math.floor(usedShare(worst) * 100)}% of the ${DESCRIPTIONS[worst.window]} used (${used} of ${worst.limit})`;
+  return worst ? warningText(worst) : undefined;
+}
+
+function warningText(window: WindowState): string {
+  const used = window.limit - window.remaining;
+  return `${Math.floor(usedShare(window) * 100)}% of the ${DESCRIPTIONS[window.window]} used (${used} of ${window.limit})`;
 }
 
 /**
@@ -63,31 +56,62 @@ export function rateLimitWarning(windows: readonly WindowState[]): string | unde
  * - OpenAI's `x-ratelimit-{limit,remaining,reset}-{requests,tokens}`: the tightest request
  *   and token windows, the reset as a Go duration.
  * A window the plan does not limit gets no header; a check decided without Redis gets none.
+ * They are written into `into` (a response's header object) when given, else into a new object.
+ *
+ * One pass over the windows, no intermediate arrays: the router sets them on every response.
+ * "Tightest" is the window with the least left, the first of them (the shorter) on a tie.
  */
-export function rateLimitHeaders(result: RateLimitResult, now: number = Date.now()): Record<string, string> {
-  const headers: Record<string, string> = {};
-  const short = tightest(result.windows, SHORT_REQUEST_WINDOWS);
+export function rateLimitHeaders(result: RateLimitResult, now: number = Date.now(), into: { [name: string]: unknown } = {}): Record<string, string> {
+  let short: WindowState | undefined;
+  let daily: WindowState | undefined;
+  let requests: WindowState | undefined;
+  let tokens: WindowState | undefined;
+  let warn: WindowState | undefined;
+  let warnShare = 0;
+  for (const w of result.windows) {
+    switch (w.window) {
+      case 'requests_per_minute':
+      case 'requests_per_hour':
+        if (short === undefined || w.remaining < short.remaining) short = w;
+        if (requests === undefined || w.remaining < requests.remaining) requests = w;
+        break;
+      case 'requests_per_day':
+        daily ??= w;
+        if (requests === undefined || w.remaining < requests.remaining) requests = w;
+        break;
+      case 'tokens_per_minute':
+      case 'tokens_per_day':
+        if (tokens === undefined || w.remaining < tokens.remaining) tokens = w;
+        break;
+      case 'max_concurrent':
+        continue;
+    }
+    const share = usedShare(w);
+    if (share >= WARNING_THRESHOLD && (warn === undefined || share > warnShare)) {
+      warn = w;
+      warnShare = share;
+    }
+  }
+  const headers = into as Record<string, string>;
   if (short) {
     headers['X-RateLimit-Limit'] = String(short.limit);
     headers['X-RateLimit-Remaining'] = String(short.remaining);
     headers['X-RateLimit-Reset'] = String(Math.ceil(short.resetAtMs / 1_000));
   }
-  const daily = result.windows.find((w) => w.window === 'requests_per_day');
   if (daily) {
     headers['X-RateLimit-Daily-Limit'] = String(daily.limit);
     headers['X-RateLimit-Daily-Remaining'] = String(daily.remaining);
   }
-  const warning = rateLimitWarning(result.windows);
-  if (warning) headers['X-RateLimit-Warning'] = warning;
-  for (const [suffix, names] of [
-    ['requests', REQUEST_WINDOWS],
-    ['tokens', TOKEN_WINDOWS],
-  ] as const) {
-    const window = tightest(result.windows, names);
-    if (!window) continue;
-    headers[`x-ratelimit-limit-${suffix}`] = String(window.limit);
-    headers[`x-ratelimit-remaining-${suffix}`] = String(window.remaining);
-    headers[`x-ratelimit-reset-${suffix}`] = goDuration(window.resetAtMs - now);
+  if (warn) headers['X-RateLimit-Warning'] = warningText(warn);
+  if (requests) {
+    headers['x-ratelimit-limit-requests'] = String(requests.limit);
+    headers['x-ratelimit-remaining-requests'] = String(requests.remaining);
+    headers['x-ratelimit-reset-requests'] = goDuration(requests.resetAtMs - now);
+  }
+  if (tokens) {
+    headers['x-ratelimit-limit-tokens'] = String(tokens.limit);
+    headers['x-ratelimit-remaining-tokens'] = String(tokens.remaining);
+    headers['x-ratelimit-reset-tokens'] = goDuration(tokens.resetAtMs - now);
   }
   return headers;
 }
