@@ -9,6 +9,7 @@ import { rateLimitHeaders, type RateLimitResult } from '@vectorstack/ratelimit';
 import type { CatalogEntry } from '../catalog/catalog-entry';
 import { ROUTER_SERVICE } from '../service.definition';
 import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config';
+import { fastChatBody } from './fast-chat-body';
 import { chatCompletionRequestSchema, completionRequestSchema, embeddingsRequestSchema } from './gateway.schemas';
 import { GatewayService, type Endpoint, type GatewayCall, type Served } from './gateway.service';
 import { timeToFirstToken } from './gateway.metrics';
@@ -86,7 +87,7 @@ export class GatewayRoutes implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   async chat(principal: AuthenticatedPrincipal, request: HotRequest, response: ServerResponse): Promise<void> {
-    const chat = parseOrThrow(chatCompletionRequestSchema, request.body);
+    const chat = fastChatBody(request.body) ?? parseOrThrow(chatCompletionRequestSchema, request.body);
     const maxParam = chat.max_completion_tokens !== undefined ? 'max_completion_tokens' : 'max_tokens';
     await this.serve(principal, request, response, {
       endpoint: '/v1/chat/completions',
@@ -205,7 +206,7 @@ export class GatewayRoutes implements OnModuleInit, BeforeApplicationShutdown {
         if (call.signal.aborted) break;
         if (firstTokenMs === undefined && chunk.choices.length > 0) {
           firstTokenMs = Math.round(performance.now() - call.startedAt);
-          timeToFirstToken.observe({ gen_ai_request_model: served.entry.id, gen_ai_system: served.deployment.provider }, firstTokenMs / 1000);
+          timeToFirstToken.labels(served.entry.id, served.deployment.provider).observe(firstTokenMs / 1000);
         }
         let forwarded: StreamChunk = chunk;
         if (chunk.usage) {
@@ -244,7 +245,7 @@ export class GatewayRoutes implements OnModuleInit, BeforeApplicationShutdown {
     const headers = this.hot.platformHeaders(call.requestId);
     headers['openai-processing-ms'] = String(Math.round(performance.now() - call.startedAt));
     headers['x-vectorstack-route'] = route;
-    if (limits) Object.assign(headers, rateLimitHeaders(limits));
+    if (limits) rateLimitHeaders(limits, Date.now(), headers);
     return headers;
   }
 }
