@@ -166,7 +166,7 @@ export class HotHistogram<L extends string> extends HotMetric<L, HotHistogramChi
 
   /** What the registry formats `/metrics` from: a series' own labels as `sharedLabels`, `le` apart (as prom-client's histogram). */
   getForPromString(): Promise<MetricObject> {
-    return Promise.resolve(this.snapshot((le, labels) => ({ labels: le === undefined ? {} : { le }, sharedLabels: labels })));
+    return Promise.resolve(this.snapshot((le, labels) => ({ labels: le === undefined ? {} : { le }, sharedLabels: labels }) as Pick<MetricValue, 'labels' | 'sharedLabels'>));
   }
 
   get(): Promise<MetricObject> {

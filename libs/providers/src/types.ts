@@ -60,7 +60,7 @@ export interface ChatCompletionRequest {
   tool_choice?: 'none' | 'auto' | 'required' | { type: 'function'; function: { name: string } };
   response_format?: { type: 'text' | 'json_object' | 'json_schema'; json_schema?: Record<string, unknown> };
   stream?: boolean;
-  stream_options?: { include_usage?: boolean };
+  stream_options?: { include_usage?: boolean } | null;
   /** Thinking models: budget for the reasoning step (Anthropic `thinking.budget_tokens`). */
   reasoning_effort?: 'low' | 'medium' | 'high';
 }
@@ -118,7 +118,7 @@ export interface CompletionRequest {
   n?: number;
   stop?: string | string[];
   stream?: boolean;
-  stream_options?: { include_usage?: boolean };
+  stream_options?: { include_usage?: boolean } | null;
   user?: string;
 }
 
@@ -224,6 +224,11 @@ export interface CompletionStream {
   chunks: AsyncIterable<Completion & { object: 'text_completion' }>;
 }
 
+/**
+ * A provider's calls. The request is the client's, as validated: adapters send
+ * `target.upstreamModel` rather than its `model`, and set the stream fields themselves (the
+ * streaming calls always ask for usage, the others never stream).
+ */
 export interface ProviderAdapter {
   readonly type: ProviderType;
   /** Non-streaming chat; resolves with the OpenAI-shape completion (usage always filled). */

@@ -33,8 +33,8 @@ type StreamableRequest = ChatCompletionRequest | CompletionRequest;
 /** The body for a non-streaming call: the upstream's model name, and no stream fields. */
 export function nonStreamingBody<R extends StreamableRequest>(request: R, upstreamModel: string): R {
   if (request.stream === undefined && request.stream_options === undefined) return { ...request, model: upstreamModel };
-  const { stream: _stream, stream_options: _options, ...rest } = request;
-  return { ...rest, model: upstreamModel } as R;
+  // One copy; JSON.stringify leaves the undefined fields out.
+  return { ...request, model: upstreamModel, stream: undefined, stream_options: undefined };
 }
 
 /** The body for a streaming call: always `stream_options.include_usage` so the last chunk carries usage. */

@@ -96,8 +96,8 @@ export class GatewayRoutes implements OnModuleInit, BeforeApplicationShutdown {
       includeUsage: chat.stream_options?.include_usage === true,
       maxTokens: { value: chat.max_completion_tokens ?? chat.max_tokens, param: maxParam },
       promptTokens: () => chatPromptTokens(chat),
-      json: (adapter, target, signal) => adapter.chat({ ...chat, model: target.upstreamModel, stream: false, stream_options: undefined }, target, signal),
-      stream: (adapter, target, signal) => adapter.chatStream({ ...chat, model: target.upstreamModel, stream: true, stream_options: { include_usage: true } }, target, signal),
+      json: (adapter, target, signal) => adapter.chat(chat, target, signal),
+      stream: (adapter, target, signal) => adapter.chatStream(chat, target, signal),
     });
   }
 
@@ -110,8 +110,8 @@ export class GatewayRoutes implements OnModuleInit, BeforeApplicationShutdown {
       includeUsage: completion.stream_options?.include_usage === true,
       maxTokens: { value: completion.max_tokens, param: 'max_tokens' },
       promptTokens: () => completionPromptTokens(completion),
-      json: (adapter, target, signal) => adapter.completion({ ...completion, model: target.upstreamModel, stream: false, stream_options: undefined }, target, signal),
-      stream: (adapter, target, signal) => adapter.completionStream({ ...completion, model: target.upstreamModel, stream: true, stream_options: { include_usage: true } }, target, signal),
+      json: (adapter, target, signal) => adapter.completion(completion, target, signal),
+      stream: (adapter, target, signal) => adapter.completionStream(completion, target, signal),
     });
   }
 
@@ -124,7 +124,7 @@ export class GatewayRoutes implements OnModuleInit, BeforeApplicationShutdown {
       includeUsage: false,
       promptTokens: () => embeddingsInputTokens(embeddings),
       json: async (adapter, target, signal) => {
-        const result = await adapter.embeddings({ ...embeddings, model: target.upstreamModel }, target, signal);
+        const result = await adapter.embeddings(embeddings, target, signal);
         return { ...result, usage: { prompt_tokens: result.usage.prompt_tokens, completion_tokens: 0, total_tokens: result.usage.total_tokens } };
       },
     });
@@ -163,7 +163,9 @@ export class GatewayRoutes implements OnModuleInit, BeforeApplicationShutdown {
         return;
       }
       const served = await this.gateway.route(call, chain, (adapter, target) => plan.json(adapter, target, cancellation));
-      const body = JSON.stringify({ ...served.result, model: served.entry.id });
+      // The result is this request's own parse of the upstream's answer: named after the catalog entry in place.
+      served.result.model = served.entry.id;
+      const body = JSON.stringify(served.result);
       this.gateway.record(call, { model: entry.id, served, usage: served.result.usage, status: 200, reservedTokens });
       const headers = this.headers(call, limits, served.route);
       headers['content-type'] = 'application/json; charset=utf-8';
@@ -217,7 +219,9 @@ export class GatewayRoutes implements OnModuleInit, BeforeApplicationShutdown {
             forwarded = { ...chunk, usage: undefined };
           }
         }
-        await writer.data(JSON.stringify({ ...forwarded, model: served.entry.id }));
+        // Each chunk is this request's own parse of an upstream event: named after the catalog entry in place.
+        forwarded.model = served.entry.id;
+        await writer.data(JSON.stringify(forwarded));
       }
       if (call.signal.aborted) {
         writer.close();
