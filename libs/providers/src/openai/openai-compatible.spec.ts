@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { UpstreamBody } from '../http/upstream-http';
 import { type ChatCompletion, type ChatCompletionChunk, type ChatCompletionRequest, UpstreamError } from '../types';
 import { chunksFromCompletion, nonStreamingBody, streamingBody } from './openai-compatible.adapter';
-import { openAIStreamItems, type StreamAccounting } from './openai-stream';
+import { openAIStreamItems, UPSTREAM_EVENT_DATA, withModel, type StreamAccounting } from './openai-stream';
 
 const request: ChatCompletionRequest = { model: 'catalog-name', messages: [{ role: 'user', content: 'Hello there' }], temperature: 0.5 };
 
@@ -72,6 +72,27 @@ describe('openAIStreamItems', () => {
     }
     return { items, error: undefined };
   }
+
+  it('keeps each event\'s data as the upstream sent it, for withModel to rename the model in', async () => {
+    const sent = '{"id":"c","model":"m",  "choices":[{"index":0,"delta":{"content":"caf\\u00e9 \\"model\\": x"},"finish_reason":null}],"x":1.50}';
+    const { items } = await collect([`data: ${sent}\n\ndata: [DONE]\n\n`]);
+    expect(items[0]![UPSTREAM_EVENT_DATA as never]).toBe(sent);
+    const renamed = withModel(items[0]!, 'catalog/name');
+    // Byte for byte what came, but the model's value (spacing, escapes and number forms kept).
+    expect(renamed).toBe(sent.replace('"model":"m"', '"model":"catalog/name"'));
+    expect(JSON.parse(renamed!)).toEqual({ ...JSON.parse(sent), model: 'catalog/name' });
+  });
+
+  it('withModel leaves to JSON.stringify what it cannot splice safely', () => {
+    const item = (data: string) => ({ ...JSON.parse(data), [UPSTREAM_EVENT_DATA]: data }) as { model: string; [UPSTREAM_EVENT_DATA]: string };
+    expect(withModel({ model: 'm' }, 'x')).toBeUndefined(); // no upstream text (a translated or replayed chunk)
+    expect(withModel(item('{"model":"x","choices":[]}'), 'x')).toBe('{"model":"x","choices":[]}'); // nothing to rename
+    expect(withModel(item('{"meta":{"model":"m"},"model":"m","choices":[]}'), 'x')).toBeUndefined(); // a nested "model" key too
+    expect(withModel(item('{"model":"\\u006d","choices":[]}'), 'x')).toBeUndefined(); // written with an escape
+    expect(withModel(item('{"model": "m","choices":[]}'), 'x')).toBeUndefined(); // a space after the colon
+    expect(withModel(item('{"choices":[]}'), 'x')).toBeUndefined(); // no model at all
+    expect(withModel(item('{"model":"m","choices":[]}'), 'a "quoted" \\ name')).toBe('{"model":"a \\"quoted\\" \\\\ name","choices":[]}');
+  });
 
   it('parses chunks split anywhere and stops at [DONE]', async () => {
     const text = chunk('Hello') + chunk(' world') + chunk(null, 'stop') + 'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":2,"completion_tokens":2,"total_tokens":4}}\n\ndata: [DONE]\n\n';

@@ -17,6 +17,37 @@ export interface StreamAccounting<T extends StreamItem> {
   usageItem(last: T, outputCharacters: number): T;
 }
 
+/**
+ * On each item an OpenAI-format stream yields: the event's data exactly as the upstream sent it,
+ * so that a gateway forwarding the item unchanged but for its `model` can splice that in
+ * (`withModel`) instead of serialising the whole item again.
+ */
+export const UPSTREAM_EVENT_DATA: unique symbol = Symbol('upstream event data');
+
+/**
+ * The upstream's event data for `item` with its top-level `model` replaced by `model`, or
+ * undefined when that cannot be done by splicing (no upstream data on the item, a `model` key
+ * other than the top-level one, or the value not written the way JSON.stringify writes it).
+ *
+ * Safe because `"model":` (a quote, the name, a quote, a colon) can only be a key in JSON text:
+ * inside a string a quote is escaped, and a string value is never followed by a colon. With
+ * exactly one such key in the text and a top-level `model` in the parsed item, that key is the
+ * top-level one.
+ */
+export function withModel(item: { model?: unknown; [UPSTREAM_EVENT_DATA]?: string }, model: string): string | undefined {
+  const data = item[UPSTREAM_EVENT_DATA];
+  if (data === undefined || typeof item.model !== 'string') return undefined;
+  if (item.model === model) return data;
+  const key = data.indexOf(MODEL_KEY);
+  if (key === -1 || data.indexOf(MODEL_KEY, key + MODEL_KEY.length) !== -1) return undefined;
+  const start = key + MODEL_KEY.length;
+  const current = JSON.stringify(item.model);
+  if (!data.startsWith(current, start)) return undefined;
+  return `${data.slice(0, start)}${JSON.stringify(model)}${data.slice(start + current.length)}`;
+}
+
+const MODEL_KEY = '"model":';
+
 function parseItem<T extends StreamItem>(event: SseEvent): T {
   let parsed: unknown;
   try {
@@ -32,6 +63,7 @@ function parseItem<T extends StreamItem>(event: SseEvent): T {
   if (!Array.isArray(record.choices)) {
     throw new UpstreamError('protocol', `Upstream sent a stream event without choices: ${event.data.slice(0, 200)}`);
   }
+  (parsed as { [UPSTREAM_EVENT_DATA]?: string })[UPSTREAM_EVENT_DATA] = event.data;
   return parsed as T;
 }
 

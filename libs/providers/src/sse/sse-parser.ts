@@ -8,7 +8,11 @@ const LF = 0x0a;
 const CR = 0x0d;
 const COLON = 0x3a;
 const SPACE = 0x20;
-const DATA = Buffer.from('data:');
+const D = 0x64;
+const A = 0x61;
+const T = 0x74;
+/** "data:" is five bytes. */
+const DATA_LENGTH = 5;
 
 /**
  * An incremental Server-Sent Events parser (the WHATWG event-stream format) over raw bytes as
@@ -69,9 +73,16 @@ export class SseParser {
     if (buffer[start] === COLON) return; // comment, e.g. ": keep-alive"
     let field: string;
     let value: string;
-    if (end - start >= DATA.length && buffer.compare(DATA, 0, DATA.length, start, start + DATA.length) === 0) {
+    if (
+      end - start >= DATA_LENGTH &&
+      buffer[start] === D &&
+      buffer[start + 1] === A &&
+      buffer[start + 2] === T &&
+      buffer[start + 3] === A &&
+      buffer[start + 4] === COLON
+    ) {
       // Fast path for the line every chunk has: decode only the value.
-      const valueStart = buffer[start + DATA.length] === SPACE ? start + DATA.length + 1 : start + DATA.length;
+      const valueStart = buffer[start + DATA_LENGTH] === SPACE ? start + DATA_LENGTH + 1 : start + DATA_LENGTH;
       field = 'data';
       value = buffer.toString('utf8', valueStart, end);
     } else {

@@ -4,7 +4,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { ApiKeyGuard, type AuthenticatedPrincipal } from '@vectorstack/auth-guard';
 import { ApiError, HotRoutes, parseOrThrow, type HotHeaders, type HotRequest } from '@vectorstack/http';
 import { createLogger } from '@vectorstack/observability';
-import { Cancellation, UpstreamError, type CallSignal, type Completion, type DeploymentTarget, type ProviderAdapter, type Usage } from '@vectorstack/providers';
+import { Cancellation, UpstreamError, withModel, type CallSignal, type Completion, type DeploymentTarget, type ProviderAdapter, type Usage } from '@vectorstack/providers';
 import { rateLimitHeaders, type RateLimitResult } from '@vectorstack/ratelimit';
 import type { CatalogEntry } from '../catalog/catalog-entry';
 import { ROUTER_SERVICE } from '../service.definition';
@@ -210,18 +210,25 @@ export class GatewayRoutes implements OnModuleInit, BeforeApplicationShutdown {
           firstTokenMs = Math.round(performance.now() - call.startedAt);
           timeToFirstToken.labels(served.entry.id, served.deployment.provider).observe(firstTokenMs / 1000);
         }
-        let forwarded: StreamChunk = chunk;
+        let payload: string | undefined;
         if (chunk.usage) {
           usage = chunk.usage;
           // The upstream is always asked for usage (metering); the client gets it only if it asked.
           if (!includeUsage) {
             if (chunk.choices.length === 0) continue;
-            forwarded = { ...chunk, usage: undefined };
+            payload = JSON.stringify({ ...chunk, model: served.entry.id, usage: undefined });
           }
         }
-        // Each chunk is this request's own parse of an upstream event: named after the catalog entry in place.
-        forwarded.model = served.entry.id;
-        await writer.data(JSON.stringify(forwarded));
+        // Forwarded as it came but for the model's name (the catalog entry's) when the chunk carries the upstream's text; else serialised.
+        if (payload === undefined) {
+          payload = withModel(chunk, served.entry.id);
+          if (payload === undefined) {
+            chunk.model = served.entry.id;
+            payload = JSON.stringify(chunk);
+          }
+        }
+        const drained = writer.data(payload);
+        if (drained) await drained;
       }
       if (call.signal.aborted) {
         writer.close();

@@ -45,10 +45,34 @@ describe('SseWriter', () => {
     handle = (res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       const writer = new SseWriter(res, new Cancellation());
-      void writer.data('{"n":1}').then(() => writer.data('{"n":2}')).then(() => writer.done());
+      void (async () => {
+        await writer.data('{"n":1}');
+        await writer.data('{"n":2}');
+        writer.done();
+      })();
     };
     const response = await request();
     await expect(body(response)).resolves.toBe('data: {"n":1}\n\ndata: {"n":2}\n\ndata: [DONE]\n\n');
+  });
+
+  it('asks to wait only when the socket is full, and the wait ends when the client has read', async () => {
+    const big = `"${'x'.repeat(256 * 1024)}"`;
+    const waits: Array<boolean> = [];
+    handle = (res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const writer = new SseWriter(res, new Cancellation());
+      void (async () => {
+        const small = writer.data('1');
+        waits.push(small !== undefined);
+        const full = writer.data(big);
+        waits.push(full !== undefined);
+        await full;
+        writer.done();
+      })();
+    };
+    const response = await request();
+    await expect(body(response)).resolves.toBe(`data: 1\n\ndata: ${big}\n\ndata: [DONE]\n\n`);
+    expect(waits).toEqual([false, true]);
   });
 
   it('ends with an error event in the OpenAI shape', async () => {

@@ -23,11 +23,15 @@ export class SseWriter {
     });
   }
 
-  /** One `data:` event; waits for the socket to drain when the client reads slower than we write. */
-  async data(payload: string): Promise<void> {
+  /**
+   * One `data:` event. Undefined when the socket takes more at once; else a promise of the socket
+   * draining (the client reads slower than we write), to await before the next event. Not an
+   * async function: most events need no wait, and would each cost a promise and a turn.
+   */
+  data(payload: string): Promise<void> | undefined {
     this.start();
-    if (this.raw.write(`data: ${payload}\n\n`)) return;
-    await new Promise<void>((resolve) => {
+    if (this.raw.write(`data: ${payload}\n\n`)) return undefined;
+    return new Promise<void>((resolve) => {
       const done = () => {
         this.raw.off('drain', done);
         this.signal.removeEventListener('abort', done);
