@@ -6,30 +6,12 @@ type Integer = number | bigint;
 
 /** The most a 64-bit field may hold on the fast path (JavaScript numbers are exact up to here). */
 const MAX_EXACT = 2 ** 53 - 1;
+const MAX_EXACT_BIGINT = BigInt(MAX_EXACT);
 
 // UsageRecorded's fields (proto/vectorstack/usage/v1/usage_recorded.proto) and wire types.
 const VARINT = 0;
 const LENGTH_DELIMITED = 2;
 const tag = (field: number, wireType: number) => (field << 3) | wireType;
-const STRING_FIELDS = [
-  [2, 'requestId'],
-  [4, 'tenantId'],
-  [5, 'keyId'],
-  [6, 'model'],
-  [7, 'deployment'],
-  [8, 'provider'],
-] as const;
-const TOKEN_FIELDS = [
-  [9, 'promptTokens'],
-  [10, 'completionTokens'],
-  [11, 'totalTokens'],
-] as const;
-const UINT32_FIELDS = [
-  [12, 'latencyMs'],
-  [13, 'timeToFirstTokenMs'],
-  [14, 'httpStatus'],
-] as const;
-
 function varintSize(value: number): number {
   let size = 1;
   while (value >= 0x80) {
@@ -39,10 +21,24 @@ function varintSize(value: number): number {
   return size;
 }
 
+function isUint32(value: number): boolean {
+  return Number.isInteger(value) && value >= 0 && value <= 0xffffffff;
+}
+
+/** Bytes of a length-delimited field with a `tagBytes`-byte tag (none when empty, as proto3 leaves it out). */
+function stringSize(bytes: number, tagBytes: number): number {
+  return bytes > 0 ? tagBytes + varintSize(bytes) + bytes : 0;
+}
+
+/** Bytes of a varint field with a `tagBytes`-byte tag (none when zero). */
+function uintSize(value: number, tagBytes: number): number {
+  return value > 0 ? tagBytes + varintSize(value) : 0;
+}
+
 /** A non-negative integer the fast path can write, or undefined (negative, too large, not an integer). */
 function exact(value: Integer | undefined): number | undefined {
   if (value === undefined) return 0;
-  const number = typeof value === 'bigint' ? (value >= 0n && value <= BigInt(MAX_EXACT) ? Number(value) : -1) : value;
+  const number = typeof value === 'bigint' ? (value >= 0n && value <= MAX_EXACT_BIGINT ? Number(value) : -1) : value;
   return Number.isInteger(number) && number >= 0 && number <= MAX_EXACT ? number : undefined;
 }
 
@@ -86,46 +82,88 @@ class Writer {
  * beyond-2^53 64-bit value, a negative timestamp) go through protobuf-es.
  */
 export function encodeUsageRecorded(init: UsageInit, eventId: string): Uint8Array {
-  const tokens = TOKEN_FIELDS.map(([, name]) => exact(init[name]));
+  // Written field by field, without arrays or closures: it runs once per response.
+  const prompt = exact(init.promptTokens);
+  const completion = exact(init.completionTokens);
+  const total = exact(init.totalTokens);
   const reserved = exact(init.reservedTokens);
   const seconds = init.occurredAt ? exact(init.occurredAt.seconds) : 0;
   const nanos = init.occurredAt?.nanos ?? 0;
   const source = init.source ?? 0;
-  const uint32s = UINT32_FIELDS.map(([, name]) => init[name] ?? 0);
-  const uint32sFit = uint32s.every((value) => Number.isInteger(value) && value >= 0 && value <= 0xffffffff);
-  if (tokens.includes(undefined) || reserved === undefined || seconds === undefined || !uint32sFit || !(Number.isInteger(nanos) && nanos >= 0) || !(Number.isInteger(source) && source >= 0)) {
+  const latency = init.latencyMs ?? 0;
+  const firstToken = init.timeToFirstTokenMs ?? 0;
+  const status = init.httpStatus ?? 0;
+  if (
+    prompt === undefined ||
+    completion === undefined ||
+    total === undefined ||
+    reserved === undefined ||
+    seconds === undefined ||
+    !isUint32(latency) ||
+    !isUint32(firstToken) ||
+    !isUint32(status) ||
+    !(Number.isInteger(nanos) && nanos >= 0) ||
+    !(Number.isInteger(source) && source >= 0)
+  ) {
     return toBinary(UsageRecordedSchema, create(UsageRecordedSchema, { ...init, eventId }));
   }
 
-  const strings = STRING_FIELDS.map(([, name]) => init[name] ?? '');
-  const stringBytes = strings.map((value) => Buffer.byteLength(value, 'utf8'));
-  const eventIdBytes = Buffer.byteLength(eventId, 'utf8');
+  const requestId = init.requestId ?? '';
+  const tenantId = init.tenantId ?? '';
+  const keyId = init.keyId ?? '';
+  const model = init.model ?? '';
+  const deployment = init.deployment ?? '';
+  const provider = init.provider ?? '';
   const endpoint = init.endpoint ?? '';
+  const eventIdBytes = Buffer.byteLength(eventId, 'utf8');
+  const requestIdBytes = Buffer.byteLength(requestId, 'utf8');
+  const tenantIdBytes = Buffer.byteLength(tenantId, 'utf8');
+  const keyIdBytes = Buffer.byteLength(keyId, 'utf8');
+  const modelBytes = Buffer.byteLength(model, 'utf8');
+  const deploymentBytes = Buffer.byteLength(deployment, 'utf8');
+  const providerBytes = Buffer.byteLength(provider, 'utf8');
   const endpointBytes = Buffer.byteLength(endpoint, 'utf8');
   const timestampBytes = (seconds > 0 ? 1 + varintSize(seconds) : 0) + (nanos > 0 ? 1 + varintSize(nanos) : 0);
 
   // Tags of fields 1–15 take one byte, 16–19 two; a length-delimited field adds its length's varint.
-  let size = 0;
-  if (eventIdBytes > 0) size += 1 + varintSize(eventIdBytes) + eventIdBytes;
-  if (source > 0) size += 1 + varintSize(source);
-  stringBytes.forEach((bytes) => (size += bytes > 0 ? 1 + varintSize(bytes) + bytes : 0));
-  tokens.forEach((value) => (size += value ? 1 + varintSize(value) : 0));
-  uint32s.forEach((value) => (size += value ? 1 + varintSize(value) : 0));
-  if (init.streamed) size += 2;
-  if (reserved) size += 2 + varintSize(reserved);
-  if (init.occurredAt) size += 2 + varintSize(timestampBytes) + timestampBytes;
-  if (endpointBytes > 0) size += 2 + varintSize(endpointBytes) + endpointBytes;
-  if (init.rateLimitSettled) size += 3;
+  const size =
+    stringSize(eventIdBytes, 1) +
+    stringSize(requestIdBytes, 1) +
+    (source > 0 ? 1 + varintSize(source) : 0) +
+    stringSize(tenantIdBytes, 1) +
+    stringSize(keyIdBytes, 1) +
+    stringSize(modelBytes, 1) +
+    stringSize(deploymentBytes, 1) +
+    stringSize(providerBytes, 1) +
+    uintSize(prompt, 1) +
+    uintSize(completion, 1) +
+    uintSize(total, 1) +
+    uintSize(latency, 1) +
+    uintSize(firstToken, 1) +
+    uintSize(status, 1) +
+    (init.streamed ? 2 : 0) +
+    uintSize(reserved, 2) +
+    (init.occurredAt ? 2 + varintSize(timestampBytes) + timestampBytes : 0) +
+    stringSize(endpointBytes, 2) +
+    (init.rateLimitSettled ? 3 : 0);
 
   const out = new Writer(Buffer.allocUnsafe(size));
   if (eventIdBytes > 0) out.string(1, eventId, eventIdBytes);
-  if (strings[0] !== '') out.string(2, strings[0], stringBytes[0]);
+  if (requestIdBytes > 0) out.string(2, requestId, requestIdBytes);
   if (source > 0) out.uint(3, source);
-  for (let i = 1; i < STRING_FIELDS.length; i++) if (stringBytes[i] > 0) out.string(STRING_FIELDS[i][0], strings[i], stringBytes[i]);
-  TOKEN_FIELDS.forEach(([field], i) => tokens[i] && out.uint(field, tokens[i] as number));
-  UINT32_FIELDS.forEach(([field], i) => uint32s[i] && out.uint(field, uint32s[i]));
+  if (tenantIdBytes > 0) out.string(4, tenantId, tenantIdBytes);
+  if (keyIdBytes > 0) out.string(5, keyId, keyIdBytes);
+  if (modelBytes > 0) out.string(6, model, modelBytes);
+  if (deploymentBytes > 0) out.string(7, deployment, deploymentBytes);
+  if (providerBytes > 0) out.string(8, provider, providerBytes);
+  if (prompt > 0) out.uint(9, prompt);
+  if (completion > 0) out.uint(10, completion);
+  if (total > 0) out.uint(11, total);
+  if (latency > 0) out.uint(12, latency);
+  if (firstToken > 0) out.uint(13, firstToken);
+  if (status > 0) out.uint(14, status);
   if (init.streamed) out.uint(15, 1);
-  if (reserved) out.uint(16, reserved);
+  if (reserved > 0) out.uint(16, reserved);
   if (init.occurredAt) {
     out.varint(tag(17, LENGTH_DELIMITED));
     out.varint(timestampBytes);
