@@ -36,8 +36,20 @@ describe('goDuration', () => {
     [360_000, '6m0s'],
     [3_600_000, '1h0m0s'],
     [86_399_000, '23h59m59s'],
+    [1_005, '1.005s'],
+    [1_050, '1.05s'],
+    [59_990, '59.99s'],
+    [1_001.6, '1.002s'],
   ])('%d ms → %s', (ms, text) => {
     expect(goDuration(ms)).toBe(text);
+  });
+
+  it('writes the seconds as toFixed(3) without trailing zeros would, for every millisecond of a day', () => {
+    const reference = (total: number) => ((total % 60_000) / 1_000).toFixed(3).replace(/\.?0+$/, '');
+    for (let ms = 1_000; ms < 86_400_000; ms += 997) {
+      const text = goDuration(ms);
+      expect(text.slice(text.lastIndexOf('m') + 1 || 0, -1)).toBe(reference(ms));
+    }
   });
 });
 

@@ -24,10 +24,23 @@ export function goDuration(ms: number): string {
   if (total < 1_000) return `${total}ms`;
   const hours = Math.floor(total / 3_600_000);
   const minutes = Math.floor((total % 3_600_000) / 60_000);
-  const seconds = ((total % 60_000) / 1_000).toFixed(3).replace(/\.?0+$/, '');
+  const seconds = decimalSeconds(total % 60_000);
   if (hours > 0) return `${hours}h${minutes}m${seconds}s`;
   if (minutes > 0) return `${minutes}m${seconds}s`;
   return `${seconds}s`;
+}
+
+/** Milliseconds (0–59,999) as seconds with up to three decimals, trailing zeros dropped: 1500 → "1.5", 2000 → "2". */
+function decimalSeconds(ms: number): string {
+  const whole = Math.floor(ms / 1_000);
+  let fraction = ms % 1_000;
+  if (fraction === 0) return String(whole);
+  let digits = 3;
+  while (fraction % 10 === 0) {
+    fraction /= 10;
+    digits--;
+  }
+  return `${whole}.${String(fraction).padStart(digits, '0')}`;
 }
 
 function usedShare(window: WindowState): number {
