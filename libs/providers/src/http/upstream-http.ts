@@ -48,16 +48,21 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
       if (this.failure) throw this.failure;
       await new Promise<void>((resolve) => (this.wake = resolve));
     }
+    return this.completeText();
+  }
+
+  /** The body parsed as JSON (a SyntaxError for malformed or empty text). */
+  async json<T = unknown>(): Promise<T> {
+    return JSON.parse(this.ended ? this.completeText() : await this.text()) as T;
+  }
+
+  /** The text of a complete body (its chunks are let go). */
+  private completeText(): string {
     const { chunks } = this;
     this.chunks = [];
     this.queued = 0;
     const text = (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)).toString('utf8');
     return text.charCodeAt(0) === UTF8_BOM ? text.slice(1) : text;
-  }
-
-  /** The body parsed as JSON (a SyntaxError for malformed or empty text). */
-  async json<T = unknown>(): Promise<T> {
-    return JSON.parse(await this.text()) as T;
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Buffer, void, undefined> {
@@ -222,7 +227,8 @@ export class UpstreamHttp {
 
 /** Reads a 2xx JSON body; any other status becomes the classified UpstreamError. */
 export async function readJson<T>(response: UpstreamResponse, signal: CallSignal): Promise<T> {
-  await throwUnlessOk(response, signal);
+  // A 2xx (nearly every answer) goes straight to the body, without a turn through throwUnlessOk.
+  if (response.statusCode < 200 || response.statusCode >= 300) await throwUnlessOk(response, signal);
   try {
     return (await response.body.json()) as T;
   } catch (error) {

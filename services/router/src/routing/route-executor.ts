@@ -93,8 +93,10 @@ export class RouteExecutor {
     const hops: Hop[] = [];
     let lastError: UpstreamError | undefined;
     for (const model of chain) {
-      const attempts = 1 + Math.max(0, ...model.deployments.map((deployment) => deployment.maxRetries));
-      const failedHere = new Set<string>();
+      let attempts = 1;
+      for (const deployment of model.deployments) attempts = Math.max(attempts, 1 + deployment.maxRetries);
+      // Made on the first failure: most requests have none.
+      let failedHere: Set<string> | undefined;
       for (let attemptNumber = 1; attemptNumber <= attempts; attemptNumber++) {
         const deployment = this.choose(model, failedHere);
         if (!deployment) {
@@ -115,7 +117,7 @@ export class RouteExecutor {
             throw error;
           }
           this.breakers.failure(breakerKey(model, deployment));
-          failedHere.add(deployment.id);
+          (failedHere ??= new Set()).add(deployment.id);
           lastError = error;
           hops.push({ model: model.id, deployment: deployment.id, outcome: error.kind, ...(error.options.status ? { status: error.options.status } : {}), ms });
           if (attemptNumber < attempts) await abortableSleep(retryDelayMs(attemptNumber, this.retry, error.options.retryAfterMs, this.random), signal);
@@ -125,16 +127,21 @@ export class RouteExecutor {
     throw new RouteExhaustedError(hops, lastError);
   }
 
-  private choose<D extends RoutableDeployment>(model: RoutableModel<D>, failedHere: ReadonlySet<string>): D | undefined {
-    const fresh = model.deployments.filter((deployment) => !failedHere.has(deployment.id));
-    for (const pool of [fresh, model.deployments]) {
-      const open = [...pool];
-      while (open.length > 0) {
-        const candidate = weightedPick(open, this.random);
-        if (!candidate) break;
-        if (this.breakers.tryAcquire(breakerKey(model, candidate))) return candidate;
-        open.splice(open.indexOf(candidate), 1);
-      }
+  private choose<D extends RoutableDeployment>(model: RoutableModel<D>, failedHere: ReadonlySet<string> | undefined): D | undefined {
+    const all = model.deployments;
+    const fresh = failedHere === undefined ? all : all.filter((deployment) => !failedHere.has(deployment.id));
+    return this.pickOpen(model, fresh) ?? (fresh === all ? undefined : this.pickOpen(model, all));
+  }
+
+  /** A weighted choice among `pool`'s deployments whose breaker admits a request now. */
+  private pickOpen<D extends RoutableDeployment>(model: RoutableModel<D>, pool: readonly D[]): D | undefined {
+    if (pool.length === 1) return this.breakers.tryAcquire(breakerKey(model, pool[0]!)) ? pool[0] : undefined;
+    const open = [...pool];
+    while (open.length > 0) {
+      const candidate = weightedPick(open, this.random);
+      if (!candidate) break;
+      if (this.breakers.tryAcquire(breakerKey(model, candidate))) return candidate;
+      open.splice(open.indexOf(candidate), 1);
     }
     return undefined;
   }
