@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { createServer, get, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Cancellation } from '@vectorstack/providers';
@@ -55,24 +56,47 @@ describe('SseWriter', () => {
     await expect(body(response)).resolves.toBe('data: {"n":1}\n\ndata: {"n":2}\n\ndata: [DONE]\n\n');
   });
 
-  it('asks to wait only when the socket is full, and the wait ends when the client has read', async () => {
-    const big = `"${'x'.repeat(256 * 1024)}"`;
-    const waits: Array<boolean> = [];
+  it('writes the events given in one turn together', async () => {
+    const writes: string[] = [];
     handle = (res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const write = res.write.bind(res) as (chunk: string) => boolean;
+      res.write = ((chunk: string) => (writes.push(chunk), write(chunk))) as typeof res.write;
       const writer = new SseWriter(res, new Cancellation());
-      void (async () => {
-        const small = writer.data('1');
-        waits.push(small !== undefined);
-        const full = writer.data(big);
-        waits.push(full !== undefined);
-        await full;
+      // From a microtask, as the relay runs (each chunk of an upstream read is handled in one).
+      void Promise.resolve().then(async () => {
+        await writer.data('1');
+        await writer.data('2');
+        await new Promise((resolve) => setImmediate(resolve));
+        await writer.data('3');
+        await new Promise((resolve) => setImmediate(resolve));
         writer.done();
-      })();
+      });
     };
     const response = await request();
-    await expect(body(response)).resolves.toBe(`data: 1\n\ndata: ${big}\n\ndata: [DONE]\n\n`);
-    expect(waits).toEqual([false, true]);
+    await expect(body(response)).resolves.toBe('data: 1\n\ndata: 2\n\ndata: 3\n\ndata: [DONE]\n\n');
+    expect(writes).toEqual(['data: 1\n\ndata: 2\n\n', 'data: 3\n\n']);
+  });
+
+  it('asks to wait while the response needs draining, until it drains or the client goes', async () => {
+    // A stand-in for the response: what SseWriter uses of it.
+    const response = Object.assign(new EventEmitter(), { writableNeedDrain: false, writableEnded: false, destroyed: false, write: () => true, flushHeaders: () => undefined });
+    const signal = new Cancellation();
+    const writer = new SseWriter(response as unknown as ServerResponse, signal);
+    expect(writer.data('1')).toBeUndefined();
+    response.writableNeedDrain = true;
+    const drained = writer.data('2');
+    expect(drained).toBeInstanceOf(Promise);
+    let settled = false;
+    void drained!.then(() => (settled = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(false);
+    response.emit('drain');
+    await drained;
+    const abandoned = writer.data('3');
+    signal.abort();
+    await expect(abandoned).resolves.toBeUndefined();
+    writer.close();
   });
 
   it('ends with an error event in the OpenAI shape', async () => {

@@ -2,8 +2,9 @@ import type { ServerResponse } from 'node:http';
 import type { CallSignal } from '@vectorstack/providers';
 
 /**
- * Writes Server-Sent Events to a raw response whose head is set (`writeHead`), flushing each
- * event and honouring backpressure.
+ * Writes Server-Sent Events to a raw response whose head is set (`writeHead`), flushing the
+ * events as they come — those given in one batch of microtasks (one upstream read) in one write —
+ * and honouring backpressure.
  *
  * The head leaves with the first event when that event follows at once (one write to the
  * socket instead of two), and on its own at the next turn of the event loop otherwise, so that a
@@ -13,6 +14,9 @@ import type { CallSignal } from '@vectorstack/providers';
 export class SseWriter {
   private started = false;
   private readonly headFlush: NodeJS.Immediate;
+  /** Events given in this turn of the event loop, written together when it ends (see `data`). */
+  private pending = '';
+  private flushScheduled = false;
 
   constructor(
     private readonly raw: ServerResponse,
@@ -30,7 +34,15 @@ export class SseWriter {
    */
   data(payload: string): Promise<void> | undefined {
     this.start();
-    if (this.raw.write(`data: ${payload}\n\n`)) return undefined;
+    // Events that arrive together (one read from the upstream often holds several) become one
+    // write, made once the current batch of microtasks is done: no event waits for a later one,
+    // and the response pays Node's per-write work (chunk framing, buffering) once per batch.
+    this.pending += `data: ${payload}\n\n`;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(() => this.flush());
+    }
+    if (!this.raw.writableNeedDrain) return undefined;
     return new Promise<void>((resolve) => {
       const done = () => {
         this.raw.off('drain', done);
@@ -45,18 +57,31 @@ export class SseWriter {
   /** `data: [DONE]`, the OpenAI end-of-stream marker, then close. */
   done(): void {
     this.start();
-    this.raw.end('data: [DONE]\n\n');
+    this.raw.end(`${this.takePending()}data: [DONE]\n\n`);
   }
 
   /** An error event in the OpenAI shape, then close: the SDKs raise it as an APIError. */
   error(error: { message: string; type: string; code: string }): void {
     this.start();
-    this.raw.end(`data: ${JSON.stringify({ error: { ...error, param: null } })}\n\n`);
+    this.raw.end(`${this.takePending()}data: ${JSON.stringify({ error: { ...error, param: null } })}\n\n`);
   }
 
   /** Nothing left for the head's own flush to do (the response ends or goes away another way). */
   close(): void {
     this.start();
+    this.pending = '';
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const events = this.takePending();
+    if (events !== '' && !this.raw.writableEnded && !this.raw.destroyed) this.raw.write(events);
+  }
+
+  private takePending(): string {
+    const events = this.pending;
+    this.pending = '';
+    return events;
   }
 
   private start(): void {
