@@ -28,9 +28,10 @@ export class SseWriter {
   }
 
   /**
-   * One `data:` event. Undefined when the socket takes more at once; else a promise of the socket
-   * draining (the client reads slower than we write), to await before the next event. Not an
-   * async function: most events need no wait, and would each cost a promise and a turn.
+   * One `data:` event. Undefined while the response takes more; else (what was written before
+   * fills its buffer: the client reads slower than we write) a promise of it draining, to await
+   * before the next event. Not an async function: most events need no wait, and would each cost
+   * a promise and a turn.
    */
   data(payload: string): Promise<void> | undefined {
     this.start();
