@@ -67,7 +67,7 @@ function timeout(ms: number): Promise<never> {
 export class UsagePublisher {
   private readonly buffer: PendingEvent[] = [];
   private flushTimer?: NodeJS.Timeout;
-  private flushing?: Promise<void>;
+  private flushing?: Promise<unknown>;
   private drainTimer?: NodeJS.Timeout;
   private draining = false;
   private readonly options: Required<UsagePublisherOptions>;
@@ -112,18 +112,31 @@ export class UsagePublisher {
     clearTimeout(this.flushTimer);
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
-      this.flushing = this.flushAll().finally(() => {
+      // Only what waits now: events recorded while it is sent wait for a linger of their own (or
+      // a full batch). Draining until empty sent a small batch after every acknowledgement under
+      // steady traffic (~90 requests/s to Kafka at ~3,500 events/s instead of ~10).
+      this.flushing = this.flush(this.buffer.length).finally(() => {
         this.flushing = undefined;
-        if (this.buffer.length > 0) this.flushSoon(this.options.lingerMs);
+        if (this.buffer.length >= this.options.batchSize) this.flushSoon(0);
+        else if (this.buffer.length > 0) this.flushSoon(this.options.lingerMs);
       });
     }, delayMs);
   }
 
+  /** Sends everything buffered (on shutdown). */
   private async flushAll(): Promise<void> {
-    while (this.buffer.length > 0) {
-      const batch = this.buffer.splice(0, this.options.batchSize);
-        if (!(await this.deliver(batch))) return;
+    while (this.buffer.length > 0) if (!(await this.flush(this.buffer.length))) return;
+  }
+
+  /** Sends the first `count` buffered events, in batches; false when a batch went back to memory. */
+  private async flush(count: number): Promise<boolean> {
+    let due = count;
+    while (due > 0 && this.buffer.length > 0) {
+      const batch = this.buffer.splice(0, Math.min(this.options.batchSize, due));
+      due -= batch.length;
+      if (!(await this.deliver(batch))) return false;
     }
+    return true;
   }
 
   /** Kafka, else the spool, else back into memory. False when the batch went back to memory. */
