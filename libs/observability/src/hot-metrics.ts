@@ -5,7 +5,7 @@ import { register as defaultRegistry, type Registry } from 'prom-client';
  *
  * Why not prom-client's own: its `inc`/`observe` validate the label set and build its hash string
  * on every call, even through a `labels()` child, which cost the router a few µs per response
- * for its five observations. Here a child is looked up once per label values (a nested Map, no
+ * for its six observations. Here a child is looked up once per label values (a nested Map, no
  * string built) and observing is a bucket search and two additions.
  *
  * They register with a prom-client `Registry` (the global one by default) the way prom-client's
