@@ -2,7 +2,7 @@ import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { ApiKeyStatus } from '@vectorstack/contracts';
 import { ipAllowed } from './client-ip';
 import { evaluateKeyState } from './evaluate';
-import { generateApiKey, hashApiKey, isWellFormedApiKey, presentedApiKey } from './key-material';
+import { generateApiKey, hashApiKey, isWellFormedApiKey, KeyHasher, presentedApiKey } from './key-material';
 import { KeyStateCache } from './key-state-cache';
 import { PrincipalResolver } from './principal-resolver';
 import { keyState } from './testing/key-states';
@@ -26,6 +26,40 @@ describe('key material', () => {
     expect(presentedApiKey({ 'x-my-api-key': secret })).toBe(secret);
     expect(presentedApiKey({ authorization: 'Basic abc' })).toBeUndefined();
     expect(presentedApiKey({})).toBeUndefined();
+  });
+});
+
+describe('KeyHasher (the request path\'s HMACs, remembered by the secret\'s SHA-256)', () => {
+  it('gives the HMAC hashApiKey gives, and its hex, the first time and every time after', () => {
+    const hasher = new KeyHasher(HMAC);
+    const first = hasher.hash(secret);
+    expect(first.hash.equals(hashApiKey(secret, HMAC))).toBe(true);
+    expect(first.hex).toBe(hashApiKey(secret, HMAC).toString('hex'));
+    expect(hasher.hash(secret)).toBe(first);
+    expect(hasher.hash(`${secret}`.slice(0)).hash.equals(first.hash)).toBe(true);
+    const other = generateApiKey();
+    expect(hasher.hash(other).hash.equals(hashApiKey(other, HMAC))).toBe(true);
+    expect(hasher.size).toBe(2);
+  });
+
+  it('holds no secret: what it keeps is reachable only through SHA-256 digests and HMACs', () => {
+    const hasher = new KeyHasher(HMAC);
+    hasher.hash(secret);
+    const held = JSON.stringify([...(hasher as unknown as { memo: Map<string, { hex: string }> }).memo].map(([index, value]) => [index, value.hex]));
+    expect(held).not.toContain(secret);
+    expect(held).not.toContain(secret.slice(4, 20));
+  });
+
+  it('is bounded: the oldest entry goes first, and a forgotten key is hashed again correctly', () => {
+    const hasher = new KeyHasher(HMAC, 3);
+    const keys = [generateApiKey(), generateApiKey(), generateApiKey(), generateApiKey()];
+    const first = hasher.hash(keys[0]!);
+    for (const key of keys.slice(1)) hasher.hash(key);
+    expect(hasher.size).toBe(3);
+    const again = hasher.hash(keys[0]!);
+    expect(again).not.toBe(first);
+    expect(again.hash.equals(first.hash)).toBe(true);
+    expect(hasher.size).toBe(3);
   });
 });
 

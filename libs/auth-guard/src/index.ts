@@ -4,7 +4,7 @@ export { ipAllowed, normaliseIp } from './client-ip';
 export { budgetBlocked, evaluateKeyState, principalFromProto, type KeyEvaluation, type KeyRefusal, type RefusalReason } from './evaluate';
 export { GrpcKeyVerifier } from './grpc-key-verifier';
 export { evaluationFromVerifyResponse, verifyResponseFor, type VerifyCacheTtls } from './verify-codec';
-export { API_KEY_PREFIX, displayPrefix, generateApiKey, hashApiKey, hashesEqual, isWellFormedApiKey, presentedApiKey } from './key-material';
+export { API_KEY_PREFIX, displayPrefix, generateApiKey, hashApiKey, hashesEqual, isWellFormedApiKey, KeyHasher, presentedApiKey, type KeyHash } from './key-material';
 export { KeyStateCache } from './key-state-cache';
 export { KeyStateFollower } from './key-state-follower';
 export { assertModelAccess } from './model-access';

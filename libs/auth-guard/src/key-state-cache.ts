@@ -39,9 +39,9 @@ export class KeyStateCache {
     this.byKeyId.delete(keyId);
   }
 
-  /** The evaluation of the key with this hash, or undefined when no key accepts it. */
-  evaluate(hash: Buffer, now: Date = new Date()): KeyEvaluation | undefined {
-    const keyId = this.keyIdByHash.get(hash.toString('hex'));
+  /** The evaluation of the key with this hash (`hex`: the same in hex, when known), or undefined when no key accepts it. */
+  evaluate(hash: Buffer, now: Date = new Date(), hex: string = hash.toString('hex')): KeyEvaluation | undefined {
+    const keyId = this.keyIdByHash.get(hex);
     const state = keyId === undefined ? undefined : this.byKeyId.get(keyId);
     return state === undefined ? undefined : evaluateKeyState(state, hash, now);
   }

@@ -1,5 +1,5 @@
 import type { KeyEvaluation } from './evaluate';
-import { hashApiKey } from './key-material';
+import { KeyHasher } from './key-material';
 import type { KeyStateCache } from './key-state-cache';
 
 /** Asks the auth service about a key this replica's cache does not hold (gRPC Verify). */
@@ -18,24 +18,26 @@ export interface KeyVerifier {
 export class PrincipalResolver {
   private readonly answers = new Map<string, { evaluation: KeyEvaluation | undefined; until: number }>();
   private static readonly MAX_ANSWERS = 10_000;
+  private readonly hasher: KeyHasher;
 
   /** `cache` undefined: the verifier is the source of truth and is asked every time (the auth service itself). */
   constructor(
     private readonly cache: KeyStateCache | undefined,
-    private readonly hmacSecret: string,
+    hmacSecret: string,
     private readonly verifier?: KeyVerifier,
-  ) {}
+  ) {
+    this.hasher = new KeyHasher(hmacSecret, PrincipalResolver.MAX_ANSWERS);
+  }
 
   async resolve(secret: string, now: Date = new Date()): Promise<KeyEvaluation | undefined> {
     if (!this.cache) {
       if (!this.verifier) throw new Error('PrincipalResolver needs a cache or a verifier');
       return (await this.verifier.verify(secret)).evaluation;
     }
-    const hash = hashApiKey(secret, this.hmacSecret);
-    const cached = this.cache.evaluate(hash, now);
+    const { hash, hex } = this.hasher.hash(secret);
+    const cached = this.cache.evaluate(hash, now, hex);
     if (cached || !this.verifier) return cached;
 
-    const hex = hash.toString('hex');
     const remembered = this.answers.get(hex);
     if (remembered && remembered.until > now.getTime()) return remembered.evaluation;
 

@@ -1,5 +1,5 @@
 import type { OnApplicationBootstrap, OnApplicationShutdown, Provider } from '@nestjs/common';
-import { hashApiKey, KeyStateCache, KeyStateFollower, type KeyEvaluation } from '@vectorstack/auth-guard';
+import { KeyHasher, KeyStateCache, KeyStateFollower, type KeyEvaluation } from '@vectorstack/auth-guard';
 import { Topics, type ApiKeyState } from '@vectorstack/contracts';
 import { KafkaConnection, KafkaConsumerRunner } from '@vectorstack/kafka';
 import { createLogger } from '@vectorstack/observability';
@@ -36,6 +36,7 @@ const verifyAnswers = new Counter({
 export class CachedKeyVerifier implements KeyStateWriteSink, OnApplicationBootstrap, OnApplicationShutdown {
   /** Hex hashes of keys whose current state this process cannot vouch for. */
   private readonly distrusted = new Set<string>();
+  private readonly hasher: KeyHasher;
 
   /**
    * `cache` is the one `follower` fills from the topic; `subscribers` is the DataSource's list
@@ -43,21 +44,22 @@ export class CachedKeyVerifier implements KeyStateWriteSink, OnApplicationBootst
    */
   constructor(
     private readonly postgres: Pick<PostgresKeyVerifier, 'evaluate'>,
-    private readonly hmacSecret: string,
+    hmacSecret: string,
     private readonly cache: KeyStateCache,
     private readonly follower: Pick<KeyStateFollower, 'ready' | 'start' | 'stop'>,
     subscribers: EntitySubscriberInterface[],
     private readonly logger?: Logger,
   ) {
     subscribers.push(new OwnKeyStateWrites(this));
+    this.hasher = new KeyHasher(hmacSecret);
   }
 
   /** The evaluation Verify answers with; undefined when no key has this secret. */
   async evaluate(secret: string, now: Date = new Date()): Promise<KeyEvaluation | undefined> {
     if (this.follower.ready) {
-      const hash = hashApiKey(secret, this.hmacSecret);
-      if (!this.distrusted.has(hash.toString('hex'))) {
-        const evaluation = this.cache.evaluate(hash, now);
+      const { hash, hex } = this.hasher.hash(secret);
+      if (!this.distrusted.has(hex)) {
+        const evaluation = this.cache.evaluate(hash, now, hex);
         if (evaluation !== undefined) {
           verifyAnswers.inc({ source: 'cache' });
           return evaluation;
