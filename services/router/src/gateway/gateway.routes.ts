@@ -153,7 +153,8 @@ export class GatewayRoutes implements OnModuleInit, BeforeApplicationShutdown {
       signal: cancellation,
       streamed: plan.streamed,
     };
-    const limits = await this.gateway.admit(call, reservedTokens);
+    const admitted = this.gateway.admit(call, reservedTokens);
+    const limits = admitted instanceof Promise ? await admitted : admitted;
 
     try {
       if (plan.streamed && plan.stream) {

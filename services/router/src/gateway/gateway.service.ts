@@ -78,7 +78,7 @@ export class GatewayService {
   }
 
   /** Reserves requests and tokens with the rate limiter; throws the 429. Undefined when the limiter was unreachable and the tier fails open. */
-  admit(call: GatewayCall, tokenEstimate: number): Promise<RateLimitResult | undefined> {
+  admit(call: GatewayCall, tokenEstimate: number): RateLimitResult | undefined | Promise<RateLimitResult | undefined> {
     return this.rateLimits.admit(call.principal, call.requestId, tokenEstimate);
   }
 

@@ -68,14 +68,23 @@ class Lease {
     return this.requests - this.admitted <= this.requests / 4 || this.tokenBudget - this.tokens <= this.tokenBudget / 4;
   }
 
-  /** The answer a check of this request would have given on this replica: the lease's snapshot plus what the lease still holds. */
+  /**
+   * The answer a check of this request would have given on this replica: the lease's snapshot plus
+   * what the lease still holds. Built field by field (it runs once per leased request): spreading
+   * the snapshot and each window went through V8's slow object-cloning path, ~2 µs per request in the router.
+   */
   result(): RateLimitResult {
-    const spare = (window: LimitName): number =>
-      REQUEST_WINDOWS.has(window) ? this.requests - this.admitted : TOKEN_WINDOWS.has(window) ? Math.max(0, this.tokenBudget - this.tokens) : this.slots - this.inflight;
-    return {
-      ...this.snapshot,
-      windows: this.snapshot.windows.map((w) => ({ ...w, remaining: Math.min(w.limit, w.remaining + spare(w.window)) })),
-    };
+    const snapshot = this.snapshot;
+    const spareRequests = this.requests - this.admitted;
+    const spareTokens = Math.max(0, this.tokenBudget - this.tokens);
+    const spareSlots = this.slots - this.inflight;
+    const windows: WindowState[] = [];
+    for (const w of snapshot.windows) {
+      const spare = REQUEST_WINDOWS.has(w.window) ? spareRequests : TOKEN_WINDOWS.has(w.window) ? spareTokens : spareSlots;
+      windows.push({ window: w.window, limit: w.limit, remaining: Math.min(w.limit, w.remaining + spare), resetAtMs: w.resetAtMs });
+    }
+    // A lease is only ever granted from an admitting answer (see acquire).
+    return { allowed: true, retryAfterMs: 0, windows, failedOpen: false, failedClosed: false, requestTooLarge: false, duplicate: false, nowMs: snapshot.nowMs };
   }
 }
 
@@ -159,23 +168,33 @@ export class QuotaLeases {
     this.sweepTimer.unref();
   }
 
-  /** Admits the request from a lease (asking for one first when the key's traffic warrants it); undefined: check it in Redis. */
-  async admit(keyId: string, tenantId: string, tier: PlanTier, requestId: string, estimate: number): Promise<RateLimitResult | undefined> {
+  /**
+   * Admits the request from a lease (asking for one first when the key's traffic warrants it);
+   * undefined: check it in Redis. Answers at once (no promise) when a lease held fits, as it does
+   * for nearly every request of a key with steady traffic; a promise only when it has to wait for
+   * a lease being granted.
+   */
+  admit(keyId: string, tenantId: string, tier: PlanTier, requestId: string, estimate: number): RateLimitResult | undefined | Promise<RateLimitResult | undefined> {
     const now = this.clock();
     let quota = this.keys.get(keyId);
     if (!quota) this.keys.set(keyId, (quota = new KeyQuota(keyId, tenantId, tier)));
     quota.tenantId = tenantId;
     quota.tier = tier;
     quota.observe(now, estimate);
-    let lease = this.fitting(quota, estimate, now);
-    if (!lease) {
-      // Nothing held fits: wait for the lease being asked for, or ask for one now (one round trip, as a check would be).
-      if (!quota.acquiring) this.acquire(quota, estimate, now);
-      if (!quota.acquiring) return undefined;
-      await quota.acquiring;
-      lease = this.fitting(quota, estimate, this.clock());
-      if (!lease) return undefined;
-    }
+    const lease = this.fitting(quota, estimate, now);
+    if (lease) return this.admitFrom(lease, quota, requestId, estimate, now);
+    // Nothing held fits: wait for the lease being asked for, or ask for one now (one round trip, as a check would be).
+    if (!quota.acquiring) this.acquire(quota, estimate, now);
+    const acquiring = quota.acquiring;
+    if (!acquiring) return undefined;
+    return acquiring.then(() => {
+      const later = this.clock();
+      const granted = this.fitting(quota, estimate, later);
+      return granted ? this.admitFrom(granted, quota, requestId, estimate, later) : undefined;
+    });
+  }
+
+  private admitFrom(lease: Lease, quota: KeyQuota, requestId: string, estimate: number, now: number): RateLimitResult {
     lease.admitted++;
     lease.tokens += estimate;
     lease.inflight++;

@@ -57,7 +57,7 @@ describe('RequestLimiter (the router checking limits on the shared Redis)', () =
   it('turns a denial into the 429 naming the window, and a fail-closed answer into 503 rate_limiter_unavailable', async () => {
     const window = { window: 'requests_per_minute' as const, limit: 2, remaining: 0, resetAtMs: 60_000 };
     const denied = limiterAnswering(async () => result({ allowed: false, deniedBy: 'requests_per_minute', retryAfterMs: 1_500, windows: [window] }));
-    const refusal = await denied.limiter.admit(principal('pro'), 'r', 1).catch((error: unknown) => error);
+    const refusal = await Promise.resolve(denied.limiter.admit(principal('pro'), 'r', 1)).catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(ApiError);
     expect(refusal).toMatchObject({ status: 429, code: 'rate_limit_exceeded' });
     expect((refusal as ApiError).headers['Retry-After']).toBe('2');

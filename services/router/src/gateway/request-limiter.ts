@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { AuthenticatedPrincipal } from '@vectorstack/auth-guard';
 import { ApiError } from '@vectorstack/http';
-import { isPlanTier, rateLimitExceeded, type RateLimiter, type RateLimitResult } from '@vectorstack/ratelimit';
+import { isPlanTier, rateLimitExceeded, type PlanTier, type RateLimiter, type RateLimitResult } from '@vectorstack/ratelimit';
 import { QuotaLeases, type QuotaLeaseOptions } from './quota-leases';
 
 /** Default longest wait of a settle for its key's next check (see `RequestLimiter.settle`). */
@@ -45,15 +45,25 @@ export class RequestLimiter {
     if (leases && leases.leaseMs > 0) this.leases = new QuotaLeases(limiter, leases);
   }
 
-  /** Reserves one request and `tokenEstimate` tokens; throws the 429 (or 503). Undefined when the check failed and the tier fails open. */
-  async admit(principal: AuthenticatedPrincipal, requestId: string, tokenEstimate: number): Promise<RateLimitResult | undefined> {
+  /**
+   * Reserves one request and `tokenEstimate` tokens; throws the 429 (or 503). Undefined when the
+   * check failed and the tier fails open. A request admitted from a quota lease held in memory is
+   * answered at once, without a promise; the rest (a Redis check, or waiting for a lease) return
+   * one, which rejects with the 429 or 503.
+   */
+  admit(principal: AuthenticatedPrincipal, requestId: string, tokenEstimate: number): RateLimitResult | undefined | Promise<RateLimitResult | undefined> {
     const estimate = Math.max(0, Math.round(tokenEstimate));
     // As the gRPC Check maps an unknown tier: the most restrictive plan.
     const tier = isPlanTier(principal.tier) ? principal.tier : 'free';
-    if (this.leases) {
-      const leased = await this.leases.admit(principal.keyId, principal.tenantId, tier, requestId, estimate);
-      if (leased) return leased;
-    }
+    if (!this.leases) return this.check(principal, requestId, tier, estimate);
+    const leased = this.leases.admit(principal.keyId, principal.tenantId, tier, requestId, estimate);
+    if (leased === undefined) return this.check(principal, requestId, tier, estimate);
+    if (!(leased instanceof Promise)) return leased;
+    return leased.then((granted) => granted ?? this.check(principal, requestId, tier, estimate));
+  }
+
+  /** One request checked in Redis. */
+  private async check(principal: AuthenticatedPrincipal, requestId: string, tier: PlanTier, estimate: number): Promise<RateLimitResult | undefined> {
     // Ended requests of this key first: queued on the connection ahead of the check, same write.
     this.sendPending(principal.keyId);
     let result: RateLimitResult;
