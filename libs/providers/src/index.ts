@@ -5,7 +5,7 @@ export { UpstreamHttp } from './http/upstream-http';
 export { errorTypeForStatus, httpFailure, kindForStatus, normaliseErrorBody, normaliseErrorPayload, parseRetryAfterMs, transportFailure } from './http/upstream-errors';
 export { SseParser, type SseEvent } from './sse/sse-parser';
 export { OpenAICompatibleAdapter } from './openai/openai-compatible.adapter';
-export { UPSTREAM_EVENT_DATA, withModel } from './openai/openai-stream';
+export { UPSTREAM_JSON, withModel } from './openai/openai-stream';
 export { AnthropicAdapter, ANTHROPIC_VERSION } from './anthropic/anthropic.adapter';
 export { DEFAULT_MAX_TOKENS, THINKING_BUDGET_TOKENS, toAnthropicRequest } from './anthropic/anthropic-request';
 export { fromAnthropicResponse } from './anthropic/anthropic-response';

@@ -35,3 +35,19 @@ export function estimatedUsage(promptChars: number, completionChars: number): Us
   const completion_tokens = estimateTokens(completionChars);
   return { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens };
 }
+
+/**
+ * Whether an upstream's usage can be metered as it came: an object with three non-negative whole
+ * token counts. Anything else (a count missing, fractional, negative or a string) is replaced by
+ * the estimate, as a missing usage is: metering needs integers, and a provider's malformed field
+ * must not fail the client's request.
+ */
+export function isMeterableUsage(usage: unknown): usage is Usage {
+  if (typeof usage !== 'object' || usage === null) return false;
+  const { prompt_tokens, completion_tokens, total_tokens } = usage as Partial<Record<keyof Usage, unknown>>;
+  return isTokenCount(prompt_tokens) && isTokenCount(completion_tokens) && isTokenCount(total_tokens);
+}
+
+function isTokenCount(value: unknown): boolean {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}

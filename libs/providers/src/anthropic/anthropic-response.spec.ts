@@ -82,4 +82,9 @@ describe('fromAnthropicResponse', () => {
     });
     expect(usageFrom({ input_tokens: 3, cache_creation_input_tokens: null, output_tokens: 1 })).toEqual({ prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 });
   });
+
+  it('counts what is not a whole non-negative number as 0 (a string would otherwise concatenate)', () => {
+    expect(usageFrom({ input_tokens: '12' as never, cache_read_input_tokens: 1.5, output_tokens: -3 })).toEqual({ prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 });
+    expect(usageFrom({ input_tokens: 4, cache_creation_input_tokens: '1' as never, output_tokens: 2 })).toEqual({ prompt_tokens: 4, completion_tokens: 2, total_tokens: 6 });
+  });
 });

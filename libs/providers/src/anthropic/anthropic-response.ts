@@ -19,9 +19,14 @@ export function finishReasonFor(stopReason: AnthropicStopReason | null | undefin
 
 /** Anthropic usage → OpenAI usage; cached and cache-writing input tokens are prompt tokens too. */
 export function usageFrom(usage: Partial<AnthropicUsage> | undefined): Usage {
-  const prompt_tokens = (usage?.input_tokens ?? 0) + (usage?.cache_creation_input_tokens ?? 0) + (usage?.cache_read_input_tokens ?? 0);
-  const completion_tokens = usage?.output_tokens ?? 0;
+  const prompt_tokens = tokenCount(usage?.input_tokens) + tokenCount(usage?.cache_creation_input_tokens) + tokenCount(usage?.cache_read_input_tokens);
+  const completion_tokens = tokenCount(usage?.output_tokens);
   return { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens };
+}
+
+/** A count as the API documents it (a non-negative integer); anything else a provider sends counts 0 rather than failing the request. */
+function tokenCount(value: unknown): number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : 0;
 }
 
 function isToolUse(block: AnthropicResponseBlock): block is AnthropicToolUseBlock {

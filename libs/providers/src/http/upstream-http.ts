@@ -56,6 +56,11 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
     return JSON.parse(this.ended ? this.completeText() : await this.text()) as T;
   }
 
+  /** The whole text if every byte already arrived (read once, as `text`), else undefined: saves a promise on the common path. */
+  textIfComplete(): string | undefined {
+    return this.ended ? this.completeText() : undefined;
+  }
+
   /** The text of a complete body (its chunks are let go). */
   private completeText(): string {
     const { chunks } = this;
@@ -231,6 +236,25 @@ export async function readJson<T>(response: UpstreamResponse, signal: CallSignal
   if (response.statusCode < 200 || response.statusCode >= 300) await throwUnlessOk(response, signal);
   try {
     return (await response.body.json()) as T;
+  } catch (error) {
+    throw transportFailure(error, signal);
+  }
+}
+
+/** A 2xx body as text, for a caller that parses it (`parseJson`) and keeps the text too; any other status becomes the classified UpstreamError. */
+export async function readJsonText(response: UpstreamResponse, signal: CallSignal): Promise<string> {
+  if (response.statusCode < 200 || response.statusCode >= 300) await throwUnlessOk(response, signal);
+  try {
+    return response.body.textIfComplete() ?? (await response.body.text());
+  } catch (error) {
+    throw transportFailure(error, signal);
+  }
+}
+
+/** `JSON.parse` of an upstream's answer; malformed text is the upstream's fault (a protocol UpstreamError). */
+export function parseJson<T>(text: string, signal: CallSignal): T {
+  try {
+    return JSON.parse(text) as T;
   } catch (error) {
     throw transportFailure(error, signal);
   }

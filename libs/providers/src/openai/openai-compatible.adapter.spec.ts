@@ -1,8 +1,11 @@
 // The OpenAI-compatible adapter against the fake upstream over real HTTP (no other infrastructure).
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { type FakeUpstream, startFakeOpenAI } from '@vectorstack/fake-upstream';
 import { UpstreamHttp } from '../http/upstream-http';
 import { type ChatCompletionChunk, type ChatCompletionRequest, type DeploymentTarget, UpstreamError } from '../types';
 import { OpenAICompatibleAdapter } from './openai-compatible.adapter';
+import { UPSTREAM_JSON, withModel } from './openai-stream';
 
 const API_KEY = 'sk-upstream-test';
 let fake: FakeUpstream;
@@ -68,6 +71,47 @@ describe('OpenAICompatibleAdapter against the fake OpenAI upstream', () => {
     expect(recorded).toMatchObject({ method: 'POST', path: '/v1/chat/completions', credential: 'bearer', model: 'fake-model', stream: false });
     expect(recorded.headers.authorization).toBeUndefined();
     expect(recorded.body).toEqual({ model: 'fake-model', messages: hello.messages });
+  });
+
+  it('chat keeps the answer as the upstream wrote it, for the gateway to forward with only the model renamed', async () => {
+    const completion = await adapter.chat(hello, target, signal());
+    const sent = completion[UPSTREAM_JSON as never] as unknown as string;
+    expect(typeof sent).toBe('string');
+    const parsed = JSON.parse(JSON.stringify(completion)) as typeof completion; // without the symbol
+    expect(JSON.parse(sent)).toEqual(parsed);
+    const renamed = withModel(completion, 'vectorstack-1');
+    expect(renamed).toBe(sent.replace(`"model":${JSON.stringify(completion.model)}`, '"model":"vectorstack-1"'));
+    expect(JSON.parse(renamed!)).toEqual({ ...parsed, model: 'vectorstack-1' });
+  });
+
+  it('usage an upstream got wrong is replaced by the estimate, and the answer is then serialised rather than forwarded', async () => {
+    const answers = [
+      { prompt_tokens: '5', completion_tokens: 5, total_tokens: 10 },
+      { prompt_tokens: 5, completion_tokens: 2.5, total_tokens: 7.5 },
+      { prompt_tokens: 5, completion_tokens: -1, total_tokens: 4 },
+      { prompt_tokens: 5 },
+      'lots',
+    ];
+    const server = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        const usage = answers.shift();
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ id: 'x', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'abcdefgh' }, finish_reason: 'stop' }], usage }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const odd = { ...target, baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1` };
+    try {
+      for (let i = 0; i < 5; i++) {
+        const completion = await adapter.chat(hello, odd, signal());
+        // The estimate: about four characters per token (25 characters of messages, 8 of output).
+        expect(completion.usage).toEqual({ prompt_tokens: 7, completion_tokens: 2, total_tokens: 9 });
+        expect(withModel(completion, 'vectorstack-1')).toBeUndefined();
+      }
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('a wrong key is a client error carrying the upstream error in the OpenAI shape', async () => {

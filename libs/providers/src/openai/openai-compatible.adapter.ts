@@ -1,5 +1,5 @@
 import type { CallSignal } from '../cancellation';
-import { isJsonResponse, readJson, throwUnlessOk, type UpstreamHttp } from '../http/upstream-http';
+import { isJsonResponse, parseJson, readJson, readJsonText, throwUnlessOk, type UpstreamHttp } from '../http/upstream-http';
 import {
   type ChatCompletion,
   type ChatCompletionChunk,
@@ -15,8 +15,8 @@ import {
   UpstreamError,
   type Usage,
 } from '../types';
-import { estimatedUsage, messageCharacters, promptCharacters } from '../usage-estimate';
-import { openAIStreamItems, type StreamAccounting } from './openai-stream';
+import { estimatedUsage, isMeterableUsage, messageCharacters, promptCharacters } from '../usage-estimate';
+import { openAIStreamItems, UPSTREAM_JSON, type StreamAccounting } from './openai-stream';
 
 const JSON_TYPE = 'application/json';
 const EVENT_STREAM = 'text/event-stream';
@@ -42,8 +42,17 @@ export function streamingBody<R extends StreamableRequest>(request: R, upstreamM
   return { ...request, model: upstreamModel, stream: true, stream_options: { ...request.stream_options, include_usage: true } };
 }
 
+/** The answer as the upstream wrote it, for forwarding (see UPSTREAM_JSON): only while nothing but its model will change. */
+function keepUpstreamJson(answer: object, text: string): void {
+  (answer as { [UPSTREAM_JSON]?: string })[UPSTREAM_JSON] = text;
+}
+
 function usageOrEstimate(usage: Usage | undefined, promptChars: () => number, outputChars: () => number): Usage {
-  return usage ?? estimatedUsage(promptChars(), outputChars());
+  return isMeterableUsage(usage) ? usage : estimatedUsage(promptChars(), outputChars());
+}
+
+function completionOutputCharacters(completion: Completion): number {
+  return completion.choices.reduce((sum, choice) => sum + choice.text.length, 0);
 }
 
 function chatOutputCharacters(completion: ChatCompletion): number {
@@ -138,8 +147,10 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
   async chat(request: ChatCompletionRequest, target: DeploymentTarget, signal: CallSignal): Promise<ChatCompletion> {
     const body = JSON.stringify(nonStreamingBody(request, target.upstreamModel));
     const response = await this.http.post(target, '/chat/completions', headersFor(target, JSON_TYPE), body, signal);
-    const completion = expectChoices(await readJson<ChatCompletion>(response, signal));
-    completion.usage = usageOrEstimate(completion.usage, () => messageCharacters(request.messages), () => chatOutputCharacters(completion));
+    const text = await readJsonText(response, signal);
+    const completion = expectChoices(parseJson<ChatCompletion>(text, signal));
+    if (isMeterableUsage(completion.usage)) keepUpstreamJson(completion, text);
+    else completion.usage = estimatedUsage(messageCharacters(request.messages), chatOutputCharacters(completion));
     return completion;
   }
 
@@ -158,12 +169,10 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
   async completion(request: CompletionRequest, target: DeploymentTarget, signal: CallSignal): Promise<Completion> {
     const body = JSON.stringify(nonStreamingBody(request, target.upstreamModel));
     const response = await this.http.post(target, '/completions', headersFor(target, JSON_TYPE), body, signal);
-    const completion = expectChoices(await readJson<Completion>(response, signal));
-    completion.usage = usageOrEstimate(
-      completion.usage,
-      () => promptCharacters(request.prompt),
-      () => completion.choices.reduce((sum, choice) => sum + choice.text.length, 0),
-    );
+    const text = await readJsonText(response, signal);
+    const completion = expectChoices(parseJson<Completion>(text, signal));
+    if (isMeterableUsage(completion.usage)) keepUpstreamJson(completion, text);
+    else completion.usage = estimatedUsage(promptCharacters(request.prompt), completionOutputCharacters(completion));
     return completion;
   }
 
@@ -174,7 +183,7 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
     if (isJsonResponse(response)) {
       const completion = expectChoices(await readJson<Completion>(response, signal));
       const items: Completion[] = [{ ...completion, usage: undefined }];
-      const usage = usageOrEstimate(completion.usage, () => promptCharacters(request.prompt), () => completion.choices.reduce((sum, c) => sum + c.text.length, 0));
+      const usage = usageOrEstimate(completion.usage, () => promptCharacters(request.prompt), () => completionOutputCharacters(completion));
       items.push({ id: completion.id, object: 'text_completion', created: completion.created, model: completion.model, choices: [], usage });
       return { chunks: replay(items) };
     }
@@ -188,7 +197,7 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
     if (typeof result !== 'object' || result === null || !Array.isArray(result.data)) {
       throw new UpstreamError('protocol', 'Upstream answered 2xx without an embeddings data array');
     }
-    if (!result.usage) {
+    if (!isMeterableUsage({ completion_tokens: 0, ...result.usage })) {
       const { prompt_tokens } = estimatedUsage(embeddingInputCharacters(request.input), 0);
       result.usage = { prompt_tokens, total_tokens: prompt_tokens };
     }

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { UpstreamBody } from '../http/upstream-http';
 import { type ChatCompletion, type ChatCompletionChunk, type ChatCompletionRequest, UpstreamError } from '../types';
 import { chunksFromCompletion, nonStreamingBody, streamingBody } from './openai-compatible.adapter';
-import { openAIStreamItems, UPSTREAM_EVENT_DATA, withModel, type StreamAccounting } from './openai-stream';
+import { openAIStreamItems, UPSTREAM_JSON, withModel, type StreamAccounting } from './openai-stream';
 
 const request: ChatCompletionRequest = { model: 'catalog-name', messages: [{ role: 'user', content: 'Hello there' }], temperature: 0.5 };
 
@@ -76,7 +76,7 @@ describe('openAIStreamItems', () => {
   it('keeps each event\'s data as the upstream sent it, for withModel to rename the model in', async () => {
     const sent = '{"id":"c","model":"m",  "choices":[{"index":0,"delta":{"content":"caf\\u00e9 \\"model\\": x"},"finish_reason":null}],"x":1.50}';
     const { items } = await collect([`data: ${sent}\n\ndata: [DONE]\n\n`]);
-    expect(items[0]![UPSTREAM_EVENT_DATA as never]).toBe(sent);
+    expect(items[0]![UPSTREAM_JSON as never]).toBe(sent);
     const renamed = withModel(items[0]!, 'catalog/name');
     // Byte for byte what came, but the model's value (spacing, escapes and number forms kept).
     expect(renamed).toBe(sent.replace('"model":"m"', '"model":"catalog/name"'));
@@ -84,7 +84,7 @@ describe('openAIStreamItems', () => {
   });
 
   it('withModel leaves to JSON.stringify what it cannot splice safely', () => {
-    const item = (data: string) => ({ ...JSON.parse(data), [UPSTREAM_EVENT_DATA]: data }) as { model: string; [UPSTREAM_EVENT_DATA]: string };
+    const item = (data: string) => ({ ...JSON.parse(data), [UPSTREAM_JSON]: data }) as { model: string; [UPSTREAM_JSON]: string };
     expect(withModel({ model: 'm' }, 'x')).toBeUndefined(); // no upstream text (a translated or replayed chunk)
     expect(withModel(item('{"model":"x","choices":[]}'), 'x')).toBe('{"model":"x","choices":[]}'); // nothing to rename
     expect(withModel(item('{"meta":{"model":"m"},"model":"m","choices":[]}'), 'x')).toBeUndefined(); // a nested "model" key too
@@ -99,6 +99,19 @@ describe('openAIStreamItems', () => {
     const { items, error } = await collect([text.slice(0, 17), text.slice(17, 180), text.slice(180)]);
     expect(error).toBeUndefined();
     expect(items.map((item) => item.choices[0]?.delta.content ?? item.usage)).toEqual(['Hello', ' world', undefined, { prompt_tokens: 2, completion_tokens: 2, total_tokens: 4 }]);
+  });
+
+  it('drops a usage it cannot count (and serialises that chunk anew), then estimates as if none came', async () => {
+    const bad = '{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":"2","completion_tokens":2,"total_tokens":4}}';
+    const { items, error } = await collect([chunk('12345678') + chunk(null, 'stop') + `data: ${bad}\n\ndata: [DONE]\n\n`]);
+    expect(error).toBeUndefined();
+    expect(items[2]).toMatchObject({ choices: [], usage: undefined });
+    expect(withModel(items[2]!, 'x')).toBeUndefined();
+    expect(items[3]).toMatchObject({ choices: [], usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } });
+    // usage: null (OpenAI's on every chunk but the last when usage is asked for) is left alone.
+    const { items: nulls } = await collect([chunk('ab').replace('"choices"', '"usage":null,"choices"') + chunk(null, 'stop') + 'data: [DONE]\n\n']);
+    expect(nulls[0]!.usage).toBeNull();
+    expect(withModel(nulls[0]!, 'x')).toContain('"usage":null');
   });
 
   it('adds an estimated usage chunk when the upstream sent none', async () => {

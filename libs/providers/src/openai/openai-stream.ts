@@ -2,6 +2,7 @@ import type { CallSignal } from '../cancellation';
 import { streamFailure, transportFailure } from '../http/upstream-errors';
 import type { UpstreamBody } from '../http/upstream-http';
 import { SseParser, type SseEvent } from '../sse/sse-parser';
+import { isMeterableUsage } from '../usage-estimate';
 import { type FinishReason, UpstreamError, type Usage } from '../types';
 
 /** What the stream reader needs to know of a chat chunk or a legacy completion chunk. */
@@ -18,15 +19,17 @@ export interface StreamAccounting<T extends StreamItem> {
 }
 
 /**
- * On each item an OpenAI-format stream yields: the event's data exactly as the upstream sent it,
- * so that a gateway forwarding the item unchanged but for its `model` can splice that in
- * (`withModel`) instead of serialising the whole item again.
+ * The JSON text an object was parsed from, exactly as the upstream sent it: on each item an
+ * OpenAI-format stream yields (the event's data), and on a non-streamed chat or text completion
+ * whose usage is the upstream's own. A gateway forwarding the object unchanged but for its `model`
+ * splices that in (`withModel`) instead of serialising the whole object again. Whoever changes
+ * anything else on such an object must delete this (a spread copies it, too).
  */
-export const UPSTREAM_EVENT_DATA: unique symbol = Symbol('upstream event data');
+export const UPSTREAM_JSON: unique symbol = Symbol('upstream JSON');
 
 /**
- * The upstream's event data for `item` with its top-level `model` replaced by `model`, or
- * undefined when that cannot be done by splicing (no upstream data on the item, a `model` key
+ * The upstream's JSON text for `item` with its top-level `model` replaced by `model`, or
+ * undefined when that cannot be done by splicing (no upstream text on the item, a `model` key
  * other than the top-level one, or the value not written the way JSON.stringify writes it).
  *
  * Safe because `"model":` (a quote, the name, a quote, a colon) can only be a key in JSON text:
@@ -34,8 +37,8 @@ export const UPSTREAM_EVENT_DATA: unique symbol = Symbol('upstream event data');
  * exactly one such key in the text and a top-level `model` in the parsed item, that key is the
  * top-level one.
  */
-export function withModel(item: { model?: unknown; [UPSTREAM_EVENT_DATA]?: string }, model: string): string | undefined {
-  const data = item[UPSTREAM_EVENT_DATA];
+export function withModel(item: { model?: unknown; [UPSTREAM_JSON]?: string }, model: string): string | undefined {
+  const data = item[UPSTREAM_JSON];
   if (data === undefined || typeof item.model !== 'string') return undefined;
   if (item.model === model) return data;
   const key = data.indexOf(MODEL_KEY);
@@ -63,7 +66,7 @@ function parseItem<T extends StreamItem>(event: SseEvent): T {
   if (!Array.isArray(record.choices)) {
     throw new UpstreamError('protocol', `Upstream sent a stream event without choices: ${event.data.slice(0, 200)}`);
   }
-  (parsed as { [UPSTREAM_EVENT_DATA]?: string })[UPSTREAM_EVENT_DATA] = event.data;
+  (parsed as { [UPSTREAM_JSON]?: string })[UPSTREAM_JSON] = event.data;
   return parsed as T;
 }
 
@@ -98,7 +101,14 @@ export async function* openAIStreamItems<T extends StreamItem>(
       return undefined;
     }
     const item = parseItem<T>(event);
-    if (item.usage) usageSeen = true;
+    if (item.usage !== undefined && item.usage !== null) {
+      if (isMeterableUsage(item.usage)) usageSeen = true;
+      else {
+        // Not countable: dropped (the estimate meters the stream), and the item is serialised without it.
+        item.usage = undefined;
+        delete (item as { [UPSTREAM_JSON]?: string })[UPSTREAM_JSON];
+      }
+    }
     for (const choice of item.choices) if (choice.finish_reason) finished = true;
     outputCharacters += accounting.outputCharacters(item);
     last = item;

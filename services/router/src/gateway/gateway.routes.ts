@@ -164,9 +164,13 @@ export class GatewayRoutes implements OnModuleInit, BeforeApplicationShutdown {
         return;
       }
       const served = await this.gateway.route(call, chain, (adapter, target) => plan.json(adapter, target, cancellation));
-      // The result is this request's own parse of the upstream's answer: named after the catalog entry in place.
-      served.result.model = served.entry.id;
-      const body = JSON.stringify(served.result);
+      // Named after the catalog entry: spliced into the upstream's own text when the adapter kept it
+      // (see UPSTREAM_JSON), else set on the result (this request's own parse) and serialised.
+      let body = withModel(served.result, served.entry.id);
+      if (body === undefined) {
+        served.result.model = served.entry.id;
+        body = JSON.stringify(served.result);
+      }
       this.gateway.record(call, { model: entry.id, served, usage: served.result.usage, status: 200, reservedTokens });
       const headers = this.headers(call, limits, served.route);
       headers['content-type'] = 'application/json; charset=utf-8';
