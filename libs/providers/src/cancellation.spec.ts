@@ -20,6 +20,19 @@ describe('Cancellation', () => {
     expect(cancellation.reason).toMatchObject({ name: 'AbortError' });
   });
 
+  it('takes listener objects too (handleEvent), as EventTarget does, and removes them by identity', () => {
+    const cancellation = new Cancellation();
+    const calls: string[] = [];
+    const listener = { handleEvent: () => calls.push('object') };
+    const removed = { handleEvent: () => calls.push('removed') };
+    cancellation.addEventListener('abort', listener);
+    cancellation.addEventListener('abort', removed);
+    cancellation.addEventListener('abort', () => calls.push('function'));
+    cancellation.removeEventListener('abort', removed);
+    cancellation.abort();
+    expect(calls).toEqual(['object', 'function']);
+  });
+
   describe('as the signal of an upstream request (undici)', () => {
     let server: Server;
     let baseUrl: string;

@@ -5,9 +5,12 @@
 export interface CallSignal {
   readonly aborted: boolean;
   readonly reason?: unknown;
-  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
-  removeEventListener(type: 'abort', listener: () => void): void;
+  addEventListener(type: 'abort', listener: AbortListener, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: AbortListener): void;
 }
+
+/** A function, or an object whose `handleEvent` is called (as EventTarget, and so AbortSignal, accepts). */
+export type AbortListener = (() => void) | { handleEvent(): void };
 
 /**
  * A per-request cancellation with AbortSignal's shape as far as CallSignal goes: `abort()` once,
@@ -19,14 +22,14 @@ export interface CallSignal {
 export class Cancellation implements CallSignal {
   aborted = false;
   reason: unknown = undefined;
-  private listeners: Array<() => void> | undefined;
+  private listeners: AbortListener[] | undefined;
 
-  addEventListener(_type: 'abort', listener: () => void): void {
+  addEventListener(_type: 'abort', listener: AbortListener): void {
     if (this.aborted) return;
     (this.listeners ??= []).push(listener);
   }
 
-  removeEventListener(_type: 'abort', listener: () => void): void {
+  removeEventListener(_type: 'abort', listener: AbortListener): void {
     const listeners = this.listeners;
     if (listeners === undefined) return;
     const index = listeners.indexOf(listener);
@@ -40,6 +43,6 @@ export class Cancellation implements CallSignal {
     this.reason = reason;
     const listeners = this.listeners;
     this.listeners = undefined;
-    if (listeners) for (const listener of listeners) listener();
+    if (listeners) for (const listener of listeners) typeof listener === 'function' ? listener() : listener.handleEvent();
   }
 }

