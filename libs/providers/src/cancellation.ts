@@ -43,6 +43,10 @@ export class Cancellation implements CallSignal {
     this.reason = reason;
     const listeners = this.listeners;
     this.listeners = undefined;
-    if (listeners) for (const listener of listeners) typeof listener === 'function' ? listener() : listener.handleEvent();
+    if (!listeners) return;
+    for (const listener of listeners) {
+      if (typeof listener === 'function') listener();
+      else listener.handleEvent();
+    }
   }
 }
