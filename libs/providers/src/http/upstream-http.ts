@@ -135,9 +135,9 @@ class Exchange implements Dispatcher.DispatchHandler {
   ) {
     // The exchange itself listens (handleEvent), not a closure made for it. A closure created in
     // this constructor made V8 keep every exchange's objects (undici's request, the response
-    // headers, the caller's promise chain) through two or more scavenges: the router promoted
-    // ~2.8 MB to the old generation per scavenge instead of ~0.1 MB, and spent ~12 µs more CPU
-    // per request (scavenge pauses 5-6 ms instead of ~1.3; measured with --trace-gc-nvp).
+    // headers, the caller's promise chain) through two or more scavenges: under load the router
+    // promoted ~2 MB to the old generation per scavenge instead of ~0.1 MB, and spent ~14 µs
+    // more CPU per request (--trace-gc-nvp; see bench/router/README.md).
     signal.addEventListener('abort', this, { once: true });
   }
 
