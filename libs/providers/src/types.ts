@@ -217,11 +217,19 @@ export class UpstreamError extends Error {
  */
 export interface ChatStream {
   /** OpenAI chunks in order; ends after the last one. Throws UpstreamError on a mid-stream failure. */
-  chunks: AsyncIterable<ChatCompletionChunk>;
+  readonly chunks: AsyncIterable<ChatCompletionChunk>;
+  /**
+   * The same chunks in batches, those of one read from the upstream together, when the adapter
+   * can give them so (a relay then pays the iteration's promise turns once per read, not per
+   * chunk). Read either this or `chunks`, not both: they share one response body.
+   */
+  readonly batches?: AsyncIterable<readonly ChatCompletionChunk[]>;
 }
 
 export interface CompletionStream {
-  chunks: AsyncIterable<Completion & { object: 'text_completion' }>;
+  readonly chunks: AsyncIterable<Completion & { object: 'text_completion' }>;
+  /** As ChatStream's. */
+  readonly batches?: AsyncIterable<readonly (Completion & { object: 'text_completion' })[]>;
 }
 
 /**

@@ -120,6 +120,38 @@ describe('OpenAICompatibleAdapter against the fake OpenAI upstream', () => {
     expect(error.options.body).toEqual({ error: { message: 'Incorrect API key provided.', type: 'authentication_error', param: null, code: 'invalid_api_key' } });
   });
 
+  it('gives the chunks in batches too, those of one upstream read together, the same chunks as one by one', async () => {
+    const chunk = (content: string | null, finish: string | null) =>
+      `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: content === null ? {} : { content }, finish_reason: finish }] })}\n\n`;
+    const usage = `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [], usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } })}\n\n`;
+    // One write of three events, a pause, then the rest: two reads on the gateway's side.
+    const server = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        response.writeHead(200, { 'content-type': 'text/event-stream' });
+        response.write(chunk('a', null) + chunk('b', null) + chunk('c', null));
+        setTimeout(() => response.end(chunk(null, 'stop') + usage + 'data: [DONE]\n\n'), 50);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const paced = { ...target, baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1` };
+    try {
+      const batched = await adapter.chatStream(hello, paced, signal());
+      const batches: ChatCompletionChunk[][] = [];
+      for await (const batch of batched.batches!) batches.push([...batch]);
+      expect(batches.map((batch) => batch.length)).toEqual([3, 2]);
+      expect(text(batches.flat())).toBe('abc');
+      expect(batches[1][1].usage).toEqual({ prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 });
+
+      const single = await collect((await adapter.chatStream(hello, paced, signal())).chunks);
+      expect(single).toEqual(batches.flat());
+      // Each keeps the upstream's text for forwarding.
+      expect(withModel(single[0], 'vectorstack-1')).toBe(chunk('a', null).slice(6, -2).replace('"model":"m"', '"model":"vectorstack-1"'));
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('streams chunks as they come, always asking the upstream for usage', async () => {
     const stream = await adapter.chatStream({ ...hello, stream: true }, target, signal());
     const chunks = await collect(stream.chunks);

@@ -1,5 +1,5 @@
 import type { CallSignal } from '../cancellation';
-import { isJsonResponse, parseJson, readJson, readJsonText, throwUnlessOk, type UpstreamHttp } from '../http/upstream-http';
+import { isJsonResponse, parseJson, readJson, readJsonText, throwUnlessOk, type UpstreamBody, type UpstreamHttp } from '../http/upstream-http';
 import {
   type ChatCompletion,
   type ChatCompletionChunk,
@@ -16,7 +16,7 @@ import {
   type Usage,
 } from '../types';
 import { estimatedUsage, isMeterableUsage, messageCharacters, promptCharacters } from '../usage-estimate';
-import { openAIStreamItems, UPSTREAM_JSON, type StreamAccounting } from './openai-stream';
+import { openAIStreamBatches, openAIStreamItems, UPSTREAM_JSON, type StreamAccounting, type StreamItem } from './openai-stream';
 
 const JSON_TYPE = 'application/json';
 const EVENT_STREAM = 'text/event-stream';
@@ -123,6 +123,28 @@ function embeddingInputCharacters(input: EmbeddingsRequest['input']): number {
   return characters;
 }
 
+/**
+ * A streamed body as chunks one by one or in batches, whichever the caller reads (one of them:
+ * they share the body). A class rather than an object literal with getters: those would be
+ * closures made per stream, and a closure made per upstream exchange kept its objects alive
+ * through scavenges (see Exchange in upstream-http.ts).
+ */
+class OpenAIStream<T extends StreamItem> {
+  constructor(
+    private readonly body: UpstreamBody,
+    private readonly signal: CallSignal,
+    private readonly accounting: StreamAccounting<T>,
+  ) {}
+
+  get chunks(): AsyncIterable<T> {
+    return openAIStreamItems(this.body, this.signal, this.accounting);
+  }
+
+  get batches(): AsyncIterable<T[]> {
+    return openAIStreamBatches(this.body, this.signal, this.accounting);
+  }
+}
+
 async function* replay<T>(items: T[]): AsyncGenerator<T, void, undefined> {
   yield* items;
 }
@@ -163,7 +185,7 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
       completion.usage = usageOrEstimate(completion.usage, () => messageCharacters(request.messages), () => chatOutputCharacters(completion));
       return { chunks: replay(chunksFromCompletion(completion)) };
     }
-    return { chunks: openAIStreamItems(response.body, signal, chatAccounting(request)) };
+    return new OpenAIStream(response.body, signal, chatAccounting(request));
   }
 
   async completion(request: CompletionRequest, target: DeploymentTarget, signal: CallSignal): Promise<Completion> {
@@ -187,7 +209,7 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
       items.push({ id: completion.id, object: 'text_completion', created: completion.created, model: completion.model, choices: [], usage });
       return { chunks: replay(items) };
     }
-    return { chunks: openAIStreamItems(response.body, signal, completionAccounting(request)) };
+    return new OpenAIStream(response.body, signal, completionAccounting(request));
   }
 
   async embeddings(request: EmbeddingsRequest, target: DeploymentTarget, signal: CallSignal): Promise<EmbeddingsResponse> {

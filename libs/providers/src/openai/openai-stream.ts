@@ -71,7 +71,10 @@ function parseItem<T extends StreamItem>(event: SseEvent): T {
 }
 
 /**
- * OpenAI-format SSE (`data: {chunk}` … `data: [DONE]`) → parsed chunks, as they arrive.
+ * OpenAI-format SSE (`data: {chunk}` … `data: [DONE]`) → parsed chunks, as they arrive, in
+ * batches: the chunks of one read from the upstream (often several for a fast upstream). A
+ * consumer that handles each batch in one go pays the iteration's promise turns once per read,
+ * not once per chunk.
  *
  * Throws UpstreamError from the iteration on a dropped connection ('connect'), a gap longer than
  * the body timeout ('timeout'), an abort ('aborted'), an error object in the stream
@@ -83,22 +86,22 @@ function parseItem<T extends StreamItem>(event: SseEvent): T {
  * If the upstream sent no usage although it was asked to, a last estimated usage item is added
  * so that streamed calls are always metered.
  */
-export async function* openAIStreamItems<T extends StreamItem>(
+export async function* openAIStreamBatches<T extends StreamItem>(
   body: UpstreamBody,
   signal: CallSignal,
   accounting: StreamAccounting<T>,
-): AsyncGenerator<T, void, undefined> {
+): AsyncGenerator<T[], void, undefined> {
   const parser = new SseParser();
   let done = false;
   let finished = false;
   let usageSeen = false;
   let outputCharacters = 0;
   let last: T | undefined;
-  const take = (event: SseEvent): T | undefined => {
-    if (done) return undefined;
+  const take = (event: SseEvent, batch: T[]): void => {
+    if (done) return;
     if (event.data === '[DONE]') {
       done = true;
-      return undefined;
+      return;
     }
     const item = parseItem<T>(event);
     if (item.usage !== undefined && item.usage !== null) {
@@ -112,24 +115,31 @@ export async function* openAIStreamItems<T extends StreamItem>(
     for (const choice of item.choices) if (choice.finish_reason) finished = true;
     outputCharacters += accounting.outputCharacters(item);
     last = item;
-    return item;
+    batch.push(item);
   };
   try {
     for await (const bytes of body) {
-      for (const event of parser.push(bytes as Buffer)) {
-        const item = take(event);
-        if (item !== undefined) yield item;
-      }
+      const batch: T[] = [];
+      for (const event of parser.push(bytes as Buffer)) take(event, batch);
+      if (batch.length > 0) yield batch;
     }
-    for (const event of parser.end()) {
-      const item = take(event);
-      if (item !== undefined) yield item;
-    }
+    const batch: T[] = [];
+    for (const event of parser.end()) take(event, batch);
+    if (batch.length > 0) yield batch;
   } catch (error) {
     throw transportFailure(error, signal);
   } finally {
     body.destroy(); // a no-op once the body is complete; else the upstream connection closes
   }
   if (!done && !finished) throw new UpstreamError('protocol', 'The upstream stream ended before [DONE] and before any finish_reason');
-  if (!usageSeen && last !== undefined) yield accounting.usageItem(last, outputCharacters);
+  if (!usageSeen && last !== undefined) yield [accounting.usageItem(last, outputCharacters)];
+}
+
+/** The same chunks one by one (see openAIStreamBatches). */
+export async function* openAIStreamItems<T extends StreamItem>(
+  body: UpstreamBody,
+  signal: CallSignal,
+  accounting: StreamAccounting<T>,
+): AsyncGenerator<T, void, undefined> {
+  for await (const batch of openAIStreamBatches(body, signal, accounting)) yield* batch;
 }

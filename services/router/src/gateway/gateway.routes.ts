@@ -28,7 +28,18 @@ interface Plan<TJson, TChunk extends StreamChunk> {
   readonly maxTokens?: { value: number | undefined; param: string };
   readonly promptTokens: () => number;
   readonly json: (adapter: ProviderAdapter, target: DeploymentTarget, signal: CallSignal) => Promise<TJson & { model: string; usage?: Usage }>;
-  readonly stream?: (adapter: ProviderAdapter, target: DeploymentTarget, signal: CallSignal) => Promise<{ chunks: AsyncIterable<TChunk> }>;
+  readonly stream?: (adapter: ProviderAdapter, target: DeploymentTarget, signal: CallSignal) => Promise<Streamed<TChunk>>;
+}
+
+/** A started stream: its chunks, and in batches too when the adapter gives them so (the relay reads those). */
+interface Streamed<TChunk> {
+  readonly chunks: AsyncIterable<TChunk>;
+  readonly batches?: AsyncIterable<readonly TChunk[]>;
+}
+
+/** Chunks that come one by one, as batches of one. */
+async function* oneByOne<T>(chunks: AsyncIterable<T>): AsyncGenerator<readonly T[], void, undefined> {
+  for await (const chunk of chunks) yield [chunk];
 }
 
 /** nginx's "client closed request": what the usage record says when the client left early. */
@@ -191,7 +202,7 @@ export class GatewayRoutes implements OnModuleInit, BeforeApplicationShutdown {
   private async relay<TChunk extends StreamChunk>(
     call: GatewayCall,
     response: ServerResponse,
-    served: Served<{ chunks: AsyncIterable<TChunk> }>,
+    served: Served<Streamed<TChunk>>,
     requested: CatalogEntry,
     limits: RateLimitResult | undefined,
     reservedTokens: number,
@@ -209,31 +220,34 @@ export class GatewayRoutes implements OnModuleInit, BeforeApplicationShutdown {
     let usage: Usage | undefined;
     let firstTokenMs: number | undefined;
     try {
-      for await (const chunk of served.result.chunks) {
-        if (call.signal.aborted) break;
-        if (firstTokenMs === undefined && chunk.choices.length > 0) {
-          firstTokenMs = Math.round(performance.now() - call.startedAt);
-          timeToFirstToken.labels(served.entry.id, served.deployment.provider).observe(firstTokenMs / 1000);
-        }
-        let payload: string | undefined;
-        if (chunk.usage) {
-          usage = chunk.usage;
-          // The upstream is always asked for usage (metering); the client gets it only if it asked.
-          if (!includeUsage) {
-            if (chunk.choices.length === 0) continue;
-            payload = JSON.stringify({ ...chunk, model: served.entry.id, usage: undefined });
+      // The chunks of one upstream read are handled in one go (see ChatStream.batches).
+      relaying: for await (const batch of served.result.batches ?? oneByOne(served.result.chunks)) {
+        for (const chunk of batch) {
+          if (call.signal.aborted) break relaying;
+          if (firstTokenMs === undefined && chunk.choices.length > 0) {
+            firstTokenMs = Math.round(performance.now() - call.startedAt);
+            timeToFirstToken.labels(served.entry.id, served.deployment.provider).observe(firstTokenMs / 1000);
           }
-        }
-        // Forwarded as it came but for the model's name (the catalog entry's) when the chunk carries the upstream's text; else serialised.
-        if (payload === undefined) {
-          payload = withModel(chunk, served.entry.id);
+          let payload: string | undefined;
+          if (chunk.usage) {
+            usage = chunk.usage;
+            // The upstream is always asked for usage (metering); the client gets it only if it asked.
+            if (!includeUsage) {
+              if (chunk.choices.length === 0) continue;
+              payload = JSON.stringify({ ...chunk, model: served.entry.id, usage: undefined });
+            }
+          }
+          // Forwarded as it came but for the model's name (the catalog entry's) when the chunk carries the upstream's text; else serialised.
           if (payload === undefined) {
-            chunk.model = served.entry.id;
-            payload = JSON.stringify(chunk);
+            payload = withModel(chunk, served.entry.id);
+            if (payload === undefined) {
+              chunk.model = served.entry.id;
+              payload = JSON.stringify(chunk);
+            }
           }
+          const drained = writer.data(payload);
+          if (drained) await drained;
         }
-        const drained = writer.data(payload);
-        if (drained) await drained;
       }
       if (call.signal.aborted) {
         writer.close();
