@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { create, toBinary } from '@bufbuild/protobuf';
 import { deadLetterTopicName, UsageRecordedBatchSchema, type UsageRecorded, type UsageRecordedBatch } from '@vectorstack/contracts';
 import { HIGH_VOLUME_FETCH, KafkaConnection, KafkaConsumerRunner, KafkaHeaders, KafkaProducer, uuidv7, type ConsumedRecord, type RunningConsumer } from '@vectorstack/kafka';
+import { decodeUsageRecordedBatch } from '@vectorstack/usage';
 import { Counter, Histogram, register } from 'prom-client';
 import { METERING_OPTIONS, type MeteringOptions } from '../config/metering.config';
 import { BudgetStatusRelay } from '../budgets/budget-status.relay';
@@ -117,6 +118,7 @@ export class UsageIngestConsumer implements OnApplicationBootstrap, OnApplicatio
       partitionsConsumedConcurrently: this.options.concurrency,
       maxAttempts: MAX_ATTEMPTS,
       ...HIGH_VOLUME_FETCH,
+      decode: decodeUsageRecordedBatch,
       handler: (records) => this.handle(records),
     });
     this.lag = new ConsumerLagPoller(this.connection, usageTopic.name, consumerGroup, this.options.lagPollMs);
