@@ -3,30 +3,11 @@ import { UsageRecordedBatchSchema, UsageRecordedSchema, UsageSource } from '@vec
 import { encodeUsageBatch } from './usage-batch';
 import { decodeUsageRecordedBatch } from './usage-decoding';
 import { encodeUsageRecorded } from './usage-encoding';
+import { routerEvent as streamedRouterEvent } from './testing/router-event';
 
 type Init = MessageInitShape<typeof UsageRecordedSchema>;
 
-const routerEvent: Init = {
-  eventId: '01936b1e-7a3c-7d4e-9f00-1234567890ab',
-  requestId: 'b3c5e7d1-2f4a-4c6e-8a0b-1d3f5a7c9e0b',
-  source: UsageSource.ROUTER,
-  tenantId: '0190aaaa-bbbb-7ccc-8ddd-eeeeffff0000',
-  keyId: '0190aaaa-bbbb-7ccc-8ddd-eeeeffff0001',
-  model: 'gpt-4o-mini',
-  deployment: 'gpt-4o-mini/openai-a',
-  provider: 'openai-compatible',
-  promptTokens: 12n,
-  completionTokens: 345n,
-  totalTokens: 357n,
-  latencyMs: 812,
-  timeToFirstTokenMs: 96,
-  httpStatus: 200,
-  streamed: true,
-  reservedTokens: 4_108n,
-  occurredAt: { seconds: 1_795_354_864n, nanos: 123_000_000 },
-  endpoint: '/v1/chat/completions',
-  rateLimitSettled: true,
-};
+const routerEvent = { ...streamedRouterEvent, eventId: '01936b1e-7a3c-7d4e-9f00-1234567890ab' };
 
 const batchOf = (...events: Init[]) => toBinary(UsageRecordedBatchSchema, create(UsageRecordedBatchSchema, { eventId: 'batch-1', events }));
 

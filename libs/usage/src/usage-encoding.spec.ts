@@ -1,31 +1,11 @@
 import { create, fromBinary, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
 import { UsageRecordedSchema, UsageSource } from '@vectorstack/contracts';
 import { encodeUsageRecorded } from './usage-encoding';
+import { routerEvent } from './testing/router-event';
 
 type Init = MessageInitShape<typeof UsageRecordedSchema>;
 
 const EVENT_ID = '01936b1e-7a3c-7d4e-9f00-1234567890ab';
-
-const routerEvent: Init = {
-  requestId: 'b3c5e7d1-2f4a-4c6e-8a0b-1d3f5a7c9e0b',
-  source: UsageSource.ROUTER,
-  tenantId: '0190aaaa-bbbb-7ccc-8ddd-eeeeffff0000',
-  keyId: '0190aaaa-bbbb-7ccc-8ddd-eeeeffff0001',
-  model: 'gpt-4o-mini',
-  deployment: 'gpt-4o-mini/openai-a',
-  provider: 'openai-compatible',
-  promptTokens: 12n,
-  completionTokens: 345n,
-  totalTokens: 357n,
-  latencyMs: 812,
-  timeToFirstTokenMs: 96,
-  httpStatus: 200,
-  streamed: true,
-  reservedTokens: 4_108n,
-  occurredAt: { seconds: 1_795_354_864n, nanos: 123_000_000 },
-  endpoint: '/v1/chat/completions',
-  rateLimitSettled: true,
-};
 
 /** What protobuf-es writes for the same event. */
 const reference = (init: Init, eventId = EVENT_ID) => toBinary(UsageRecordedSchema, create(UsageRecordedSchema, { ...init, eventId }));
