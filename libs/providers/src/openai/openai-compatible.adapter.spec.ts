@@ -152,6 +152,38 @@ describe('OpenAICompatibleAdapter against the fake OpenAI upstream', () => {
     }
   });
 
+  it('chunks that arrive in the same read as an error event still come first, then the failure', async () => {
+    const chunk = (content: string) =>
+      `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
+    const server = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        response.writeHead(200, { 'content-type': 'text/event-stream' });
+        response.end(chunk('a') + chunk('b') + `data: ${JSON.stringify({ error: { message: 'overloaded', type: 'server_error' } })}\n\n`);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const failing = { ...target, baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1` };
+    try {
+      const stream = await adapter.chatStream(hello, failing, signal());
+      const batches: ChatCompletionChunk[][] = [];
+      let failure: unknown;
+      try {
+        for await (const batch of stream.batches!) batches.push([...batch]);
+      } catch (error) {
+        failure = error;
+      }
+      expect(text(batches.flat())).toBe('ab');
+      expect(failure).toMatchObject({ kind: 'server_error', options: { body: { error: { message: 'overloaded' } } } });
+
+      const { received, error } = await streamFailure(hello, failing);
+      expect(text(received)).toBe('ab');
+      expect(error.kind).toBe('server_error');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('streams chunks as they come, always asking the upstream for usage', async () => {
     const stream = await adapter.chatStream({ ...hello, stream: true }, target, signal());
     const chunks = await collect(stream.chunks);

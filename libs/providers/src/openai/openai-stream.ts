@@ -117,15 +117,27 @@ export async function* openAIStreamBatches<T extends StreamItem>(
     last = item;
     batch.push(item);
   };
+  // The events of one read, up to a failing one: the chunks before it still reach the consumer,
+  // as they would one by one, and the failure follows them.
+  let failure: { error: unknown } | undefined;
+  const takeAll = (events: SseEvent[]): T[] => {
+    const batch: T[] = [];
+    try {
+      for (const event of events) take(event, batch);
+    } catch (error) {
+      failure = { error };
+    }
+    return batch;
+  };
   try {
     for await (const bytes of body) {
-      const batch: T[] = [];
-      for (const event of parser.push(bytes as Buffer)) take(event, batch);
+      const batch = takeAll(parser.push(bytes as Buffer));
       if (batch.length > 0) yield batch;
+      if (failure) throw failure.error;
     }
-    const batch: T[] = [];
-    for (const event of parser.end()) take(event, batch);
+    const batch = takeAll(parser.end());
     if (batch.length > 0) yield batch;
+    if (failure) throw failure.error;
   } catch (error) {
     throw transportFailure(error, signal);
   } finally {
