@@ -33,7 +33,13 @@ const ROUNDS = Number(setting('ROUNDS', 5000));
 const WARMUP_ROUNDS = Number(setting('WARMUP_ROUNDS', 500));
 const CONNECTIONS = Number(setting('CONNECTIONS', 64));
 const WARMUP_S = Number(setting('WARMUP_S', 3));
-const DURATION_S = Number(setting('DURATION_S', 10));
+/** Throughput is measured in TP_ROUNDS rounds of one DURATION_S window per target (see measureThroughput). */
+const TP_ROUNDS = Number(setting('TP_ROUNDS', 4));
+const DURATION_S = Number(setting('DURATION_S', 5));
+/** The warm-up before each target's later windows (its first has WARMUP_S): new connections, same process. */
+const REWARM_S = Number(setting('REWARM_S', 1));
+/** A pause before every window, for the metering path to take in the previous window's usage events. */
+const SETTLE_S = Number(setting('SETTLE_S', 1));
 const RESULTS_NAME = setting('RESULTS_NAME', 'router');
 const ONLY = setting('TARGETS', 'direct,bare-proxy,metered-proxy,portkey,router,router-workers,router-nginx').split(',');
 /** HTTP_WORKERS of the router the `router-workers` target starts. */
@@ -214,6 +220,94 @@ function runLoad(job, watched) {
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => (code === 0 && result ? resolve(result) : reject(new Error(`load generator exited with ${code}`))));
   });
+}
+
+// --- throughput in interleaved rounds ----------------------------------------------------------
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+/**
+ * Throughput of every target, measured in TP_ROUNDS rounds: each round runs one DURATION_S window
+ * per target, in the targets' order in odd rounds and in reverse in even ones (ABBA), so that
+ * every target's windows sit next to the bare proxy's at different times of the run. On a shared
+ * machine the speed of the cores drifts by tens of per cent over minutes (the bare proxy's own
+ * rate moved by 10–30% between single 10 s runs); one window per target, minutes apart, measured
+ * the drift as much as the gateways. A target's ratio to the bare proxy is the median of its
+ * per-round ratios (each against the bare proxy's window of the same round); the pooled ratio
+ * (all windows' requests over all windows' time) and each round's are in the results too. Each
+ * window starts SETTLE_S after the previous one, so that a target does not pay for the usage
+ * events of the one before it (the metered proxy's, the router's) still on their way to the ledger.
+ */
+async function measureThroughput(mode, stream, targets, watched) {
+  const windows = Object.fromEntries(targets.map((target) => [target.name, []]));
+  for (let round = 0; round < TP_ROUNDS; round++) {
+    const order = round % 2 === 0 ? targets : [...targets].reverse();
+    log(`[${mode}] throughput round ${round + 1}/${TP_ROUNDS}: ${order.map((t) => t.name).join(', ')}; ${CONNECTIONS} connections, ${DURATION_S} s each ...`);
+    for (const target of order) {
+      const warmupSeconds = round === 0 ? WARMUP_S : REWARM_S;
+      await sleep(SETTLE_S * 1000);
+      const run = await runLoad(
+        { mode: 'throughput', target: { url: target.url, headers: target.headers, body: bodyFor(target, stream) }, connections: CONNECTIONS, warmupSeconds, durationSeconds: DURATION_S },
+        watched,
+      );
+      windows[target.name].push(run);
+      if (run.non_2xx + run.errors + run.timeouts > 0) log(`  ${target.name}: ${run.non_2xx} non-2xx, ${run.errors} errors, ${run.timeouts} timeouts; statuses ${JSON.stringify(run.statuses)}`);
+    }
+  }
+  const bare = windows['bare-proxy'];
+  return Object.fromEntries(targets.map((target) => [target.name, combineWindows(windows[target.name], bare)]));
+}
+
+/** One target's windows as one result: sums, time-weighted CPU, and its ratios to the bare proxy's windows. */
+function combineWindows(runs, bareRuns) {
+  const sum = (pick) => runs.reduce((total, run) => total + pick(run), 0);
+  const seconds = sum((run) => run.duration_s);
+  const ok = sum((run) => run.ok);
+  const responses = sum((run) => run.ok + run.non_2xx);
+  const statuses = {};
+  for (const run of runs) for (const [status, count] of Object.entries(run.statuses)) statuses[status] = (statuses[status] ?? 0) + count;
+  const cpuSeconds = sum((run) => run.cpu?.seconds ?? 0);
+  const weighted = (pick) => round(sum((run) => (pick(run) ?? 0) * (run.cpu?.seconds ?? 0)) / cpuSeconds, 2);
+  const names = [...new Set(runs.flatMap((run) => Object.keys(run.cpu?.processes_cores ?? {})))];
+  const processesCores = Object.fromEntries(names.map((name) => [name, weighted((run) => run.cpu?.processes_cores?.[name])]));
+  const perResponse = Object.fromEntries(
+    names.map((name) => [name, responses > 0 ? round(sum((run) => (run.cpu?.processes_cpu_us_per_response?.[name] ?? 0) * (run.ok + run.non_2xx)) / responses, 1) : null]),
+  );
+  const requestsPerS = Math.round(ok / seconds);
+  const bareRps = bareRuns ? Math.round(bareRuns.reduce((total, run) => total + run.ok, 0) / bareRuns.reduce((total, run) => total + run.duration_s, 0)) : undefined;
+  const perRound = bareRuns ? runs.map((run, i) => round(run.requests_per_s / bareRuns[i].requests_per_s, 3)) : [];
+  return {
+    mode: 'throughput',
+    windows: runs.length,
+    duration_s: round(seconds, 2),
+    requests: sum((run) => run.requests),
+    ok,
+    non_2xx: sum((run) => run.non_2xx),
+    errors: sum((run) => run.errors),
+    timeouts: sum((run) => run.timeouts),
+    statuses,
+    requests_per_s: requestsPerS,
+    all_responses_per_s: Math.round(responses / seconds),
+    requests_per_s_by_round: runs.map((run) => run.requests_per_s),
+    latency_ms: {
+      p50_median: median(runs.map((run) => run.latency_ms.p50)),
+      p99_median: median(runs.map((run) => run.latency_ms.p99)),
+      max: Math.max(...runs.map((run) => run.latency_ms.max)),
+    },
+    cpu: {
+      seconds: round(cpuSeconds, 2),
+      machine_busy_cores: weighted((run) => run.cpu?.machine_busy_cores),
+      processes_cores: processesCores,
+      processes_cpu_us_per_response: perResponse,
+      other_cores: weighted((run) => run.cpu?.other_cores),
+    },
+    loadavg_1m: runs.at(-1)?.loadavg_1m,
+    ...(bareRuns ? { ratio_to_bare_proxy: round(median(perRound), 3), ratio_to_bare_proxy_by_round: perRound, ratio_to_bare_proxy_pooled: round(requestsPerS / bareRps, 3) } : {}),
+    by_window: runs,
+  };
 }
 
 // --- the router: setup through the public API ---------------------------------------------------
@@ -504,15 +598,7 @@ async function main() {
       };
       if (t.ok < t.requests) log(`  ${target.name}: ${t.requests - t.ok} of ${t.requests} requests failed; first: ${t.first_error}`);
     }
-    for (const target of targets) {
-      log(`[${mode}] throughput: ${target.name}, ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s ...`);
-      const run = await runLoad(
-        { mode: 'throughput', target: { url: target.url, headers: target.headers, body: bodyFor(target, stream) }, connections: CONNECTIONS, warmupSeconds: WARMUP_S, durationSeconds: DURATION_S },
-        watched,
-      );
-      results[mode].throughput[target.name] = run;
-      if (run.non_2xx + run.errors + run.timeouts > 0) log(`  ${target.name}: ${run.non_2xx} non-2xx, ${run.errors} errors, ${run.timeouts} timeouts; statuses ${JSON.stringify(run.statuses)}`);
-    }
+    results[mode].throughput = await measureThroughput(mode, stream, targets, watched);
   }
 
   // 7. Metering kept up? (events are buffered: give the publishers a moment.)
@@ -542,19 +628,17 @@ async function main() {
 
   // 8. Report.
   log('');
-  log(`upstream: ${UPSTREAM === 'fake' ? 'libs/fake-upstream' : 'bench/router/mock-upstream.mjs'}; sequential: ${ROUNDS} rounds each; throughput: ${CONNECTIONS} connections, ${DURATION_S} s`);
+  log(`upstream: ${UPSTREAM === 'fake' ? 'libs/fake-upstream' : 'bench/router/mock-upstream.mjs'}; sequential: ${ROUNDS} rounds each; throughput: ${CONNECTIONS} connections, ${TP_ROUNDS} rounds of ${DURATION_S} s per target; vs bare = the median of the rounds' ratios`);
   for (const mode of ['non_streaming', 'streaming']) {
     log('');
     log(`${mode === 'streaming' ? 'stream: true' : 'non-streaming'}`);
     log(`${'target'.padEnd(14)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'direct p50'.padStart(11)}${'direct p99'.padStart(11)}${'added p50'.padStart(10)}${'added p99'.padStart(10)}${'req/s'.padStart(9)}${'errors'.padStart(9)}${'vs bare'.padStart(9)}  cpu (cores)`);
-    const bareRps = results[mode].throughput['bare-proxy']?.requests_per_s;
     for (const target of targets) {
       const latency = results[mode].latency[target.name];
       const throughput = results[mode].throughput[target.name];
       const lat = target.name === 'direct' ? Object.values(results[mode].latency)[0]?.direct.latency : latency?.target.latency;
       const errors = throughput.non_2xx + throughput.errors + throughput.timeouts;
-      const ratio = bareRps ? round(throughput.requests_per_s / bareRps, 3) : null;
-      throughput.ratio_to_bare_proxy = ratio;
+      const ratio = throughput.ratio_to_bare_proxy ?? null;
       const cpu = Object.entries(throughput.cpu?.processes_cores ?? {})
         .filter(([, cores]) => cores >= 0.05)
         .map(([name, cores]) => `${name.replace('platform:', '')} ${cores}`)
@@ -579,6 +663,10 @@ async function main() {
     }
   }
   for (const mode of ['non_streaming', 'streaming']) {
+    for (const name of ['router', 'router-workers']) {
+      const run = results[mode].throughput[name];
+      if (run?.ratio_to_bare_proxy_by_round) log(`info [${mode}] ${name} / bare proxy by round: ${run.ratio_to_bare_proxy_by_round.join(', ')}; median ${run.ratio_to_bare_proxy}, pooled ${run.ratio_to_bare_proxy_pooled}`);
+    }
     const nginx = results[mode].throughput['router-nginx'];
     const latency = results[mode].latency['router-nginx'];
     if (nginx) log(`info [${mode}] router through nginx: added p50 ${ms(latency?.added_p50_us)} ms, throughput / bare proxy ${nginx.ratio_to_bare_proxy}`);
@@ -620,6 +708,8 @@ async function main() {
         errors: throughput.non_2xx + throughput.errors + throughput.timeouts,
         statuses: throughput.statuses,
         throughput_ratio_to_bare_proxy: throughput.ratio_to_bare_proxy,
+        throughput_ratio_by_round: throughput.ratio_to_bare_proxy_by_round,
+        throughput_ratio_pooled: throughput.ratio_to_bare_proxy_pooled,
       };
     }
   }
@@ -627,7 +717,7 @@ async function main() {
   log(`uptime: ${uptimeAfter}`);
 
   writeResults(RESULTS_NAME, {
-    settings: { upstream: UPSTREAM, rounds: ROUNDS, warmup_rounds: WARMUP_ROUNDS, connections: CONNECTIONS, warmup_s: WARMUP_S, duration_s: DURATION_S, load_generator: `${AUTOCANNON.spec} (throughput), undici Client (sequential)`, portkey: PORTKEY.spec },
+    settings: { upstream: UPSTREAM, rounds: ROUNDS, warmup_rounds: WARMUP_ROUNDS, connections: CONNECTIONS, warmup_s: WARMUP_S, throughput_rounds: TP_ROUNDS, duration_s: DURATION_S, rewarm_s: REWARM_S, settle_s: SETTLE_S, load_generator: `${AUTOCANNON.spec} (throughput), undici Client (sequential)`, portkey: PORTKEY.spec },
     machine_load: { before: uptimeBefore, after: uptimeAfter, busy_cores_before_run: idleBefore.machine_busy_cores },
     git: { head: execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).trim(), dirty_router: execFileSync('git', ['status', '--short', 'services/router'], { cwd: REPO, encoding: 'utf8' }).trim().split('\n').filter(Boolean).length },
     targets: targets.map((t) => ({ name: t.name, url: t.url })),
