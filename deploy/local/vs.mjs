@@ -808,7 +808,15 @@ async function startKafka(cfg) {
     await ensureKafkaJars();
     const props = writeKafkaProps(cfg);
     await formatKafkaStorage(props);
-    const [cmd, args] = kafkaJava(['kafka.Kafka', props], ['-Xms256m', '-Xmx768m', '-Djava.awt.headless=true']);
+    // A single-node development broker serves at most a few hundred requests a second. With the
+    // JVM's defaults its C2 compiler kept compiling for minutes after start and G1 ran helper
+    // threads; C1-compiled code and the serial collector serve it with less CPU, which goes to the
+    // services (and the test suite) on a small machine. Measured on 2 cores, a freshly started
+    // broker, between two runs with the defaults: 42-45 ms of CPU a second idle instead of 54-82,
+    // and 15-19 µs per chat request under the router's load instead of 19-40. Once warm (late in a
+    // full router benchmark) the two cost about the same per request (bench/router/README.md).
+    const jvm = ['-Xms256m', '-Xmx768m', '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-Djava.awt.headless=true'];
+    const [cmd, args] = kafkaJava(['kafka.Kafka', props], jvm);
     handle = spawnDetached(cmd, args, { log: logFile('kafka'), pidPath: pidFile('kafka'), cwd: P.kafka });
   }
   const ok = await waitFor(() => kafkaMetadataOk(port), {
