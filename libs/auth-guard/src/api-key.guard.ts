@@ -51,7 +51,7 @@ export class ApiKeyGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const targets = [context.getHandler(), context.getClass()];
-    request.principal = await this.authorize(request.headers, () => request.ip, {
+    request.principal = await this.authorize(request.headers, request, {
       scopes: this.reflector.getAllAndOverride<Scope[] | undefined>(REQUIRED_SCOPES, targets),
       overBudgetAllowed: this.reflector.getAllAndOverride<boolean | undefined>(OVER_BUDGET_ALLOWED, targets) === true,
     });
@@ -60,13 +60,15 @@ export class ApiKeyGuard implements CanActivate {
 
   /**
    * The guard's decision for a request outside Nest's pipeline (a hot route): the principal, or
-   * the ApiError a guarded route would answer. `ip` is asked only when the key has an allowlist.
+   * the ApiError a guarded route would answer (thrown, or the promise's rejection). The principal
+   * itself, without a promise, when this replica's key cache decides, as it does for nearly every
+   * request. `client.ip` is read only when the key has an allowlist.
    */
-  async authorize(
+  authorize(
     headers: Record<string, string | string[] | undefined>,
-    ip: () => string,
+    client: { readonly ip: string },
     route: { readonly scopes?: readonly Scope[]; readonly overBudgetAllowed?: boolean },
-  ): Promise<AuthenticatedPrincipal> {
+  ): AuthenticatedPrincipal | Promise<AuthenticatedPrincipal> {
     const secret = presentedApiKey(headers);
     if (!secret) {
       throw new ApiError(401, {
@@ -74,35 +76,57 @@ export class ApiKeyGuard implements CanActivate {
         code: 'missing_api_key',
       });
     }
-    let evaluation: KeyEvaluation | undefined;
+    let resolved: KeyEvaluation | undefined | Promise<KeyEvaluation | undefined>;
     try {
-      evaluation = await this.resolver.resolve(secret);
+      resolved = this.resolver.resolve(secret);
     } catch (error) {
-      // The cache missed and the auth service did not answer: the key may well be valid, so not a 401.
-      this.logger.warn(`key verification unavailable: ${error instanceof Error ? error.message : String(error)}`);
-      throw new ApiError(503, {
-        message: 'Your API key could not be verified right now. Please retry shortly.',
-        code: 'auth_unavailable',
-        headers: { 'retry-after': '1' },
-      });
+      throw this.unverifiable(error);
     }
-    if (!evaluation || (!evaluation.ok && evaluation.refusal === 'invalid_api_key')) {
-      throw ApiError.unauthorized(`Incorrect API key provided: ${masked(secret)}.`, 'invalid_api_key');
+    if (resolved instanceof Promise) {
+      return resolved.then(
+        (evaluation) => decide(secret, evaluation, client, route),
+        (error: unknown) => {
+          throw this.unverifiable(error);
+        },
+      );
     }
-    if (!evaluation.ok && !route.overBudgetAllowed) {
-      throw ApiError.forbidden('This key has reached its hard budget for the month; raise the budget or wait for the next month.', 'budget_exceeded');
-    }
-    const principal = evaluation.principal;
-    if (principal.ipAllowlist.length > 0) {
-      const address = ip();
-      if (!ipAllowed(address, principal.ipAllowlist)) {
-        throw ApiError.forbidden(`Requests from ${address} are not allowed for this key (IP not whitelisted).`, 'ip_not_allowed');
-      }
-    }
-    const required = route.scopes;
-    if (required && required.length > 0 && !required.some((scope) => hasScope(principal, scope))) {
-      throw ApiError.forbidden(`This key lacks the scope this operation needs: ${required.join(' or ')}.`, 'insufficient_scope');
-    }
-    return principal;
+    return decide(secret, resolved, client, route);
   }
+
+  /** The cache missed and the auth service did not answer: the key may well be valid, so not a 401. */
+  private unverifiable(error: unknown): ApiError {
+    this.logger.warn(`key verification unavailable: ${error instanceof Error ? error.message : String(error)}`);
+    return new ApiError(503, {
+      message: 'Your API key could not be verified right now. Please retry shortly.',
+      code: 'auth_unavailable',
+      headers: { 'retry-after': '1' },
+    });
+  }
+}
+
+/** The guard's checks on a resolved key: known, within budget (unless the route allows), from an allowed IP, with the route's scope. */
+function decide(
+  secret: string,
+  evaluation: KeyEvaluation | undefined,
+  client: { readonly ip: string },
+  route: { readonly scopes?: readonly Scope[]; readonly overBudgetAllowed?: boolean },
+): AuthenticatedPrincipal {
+  if (!evaluation || (!evaluation.ok && evaluation.refusal === 'invalid_api_key')) {
+    throw ApiError.unauthorized(`Incorrect API key provided: ${masked(secret)}.`, 'invalid_api_key');
+  }
+  if (!evaluation.ok && !route.overBudgetAllowed) {
+    throw ApiError.forbidden('This key has reached its hard budget for the month; raise the budget or wait for the next month.', 'budget_exceeded');
+  }
+  const principal = evaluation.principal;
+  if (principal.ipAllowlist.length > 0) {
+    const address = client.ip;
+    if (!ipAllowed(address, principal.ipAllowlist)) {
+      throw ApiError.forbidden(`Requests from ${address} are not allowed for this key (IP not whitelisted).`, 'ip_not_allowed');
+    }
+  }
+  const required = route.scopes;
+  if (required && required.length > 0 && !required.some((scope) => hasScope(principal, scope))) {
+    throw ApiError.forbidden(`This key lacks the scope this operation needs: ${required.join(' or ')}.`, 'insufficient_scope');
+  }
+  return principal;
 }

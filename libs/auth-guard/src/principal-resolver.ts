@@ -29,10 +29,14 @@ export class PrincipalResolver {
     this.hasher = new KeyHasher(hmacSecret, PrincipalResolver.MAX_ANSWERS);
   }
 
-  async resolve(secret: string, now: Date = new Date()): Promise<KeyEvaluation | undefined> {
+  /**
+   * The evaluation itself when this replica's cache decides (nearly every request: no promise, no
+   * turn), else a promise of the verifier's answer.
+   */
+  resolve(secret: string, now: Date = new Date()): KeyEvaluation | undefined | Promise<KeyEvaluation | undefined> {
     if (!this.cache) {
       if (!this.verifier) throw new Error('PrincipalResolver needs a cache or a verifier');
-      return (await this.verifier.verify(secret)).evaluation;
+      return this.verifier.verify(secret).then((answer) => answer.evaluation);
     }
     const { hash, hex } = this.hasher.hash(secret);
     const cached = this.cache.evaluate(hash, now, hex);
@@ -40,8 +44,11 @@ export class PrincipalResolver {
 
     const remembered = this.answers.get(hex);
     if (remembered && remembered.until > now.getTime()) return remembered.evaluation;
+    return this.verify(secret, hex, now);
+  }
 
-    const { evaluation, cacheTtlMs } = await this.verifier.verify(secret);
+  private async verify(secret: string, hex: string, now: Date): Promise<KeyEvaluation | undefined> {
+    const { evaluation, cacheTtlMs } = await this.verifier!.verify(secret);
     if (this.answers.size >= PrincipalResolver.MAX_ANSWERS) this.answers.delete(this.answers.keys().next().value as string);
     this.answers.set(hex, { evaluation, until: now.getTime() + cacheTtlMs });
     return evaluation;

@@ -25,8 +25,8 @@ export interface HotRequest {
 
 /**
  * Serves one hot route. It writes the response itself — `writeHead` once with every header, then
- * `end` (or a stream) — and returns when the response is complete; whatever it throws is answered
- * in the OpenAI error shape (if nothing was sent yet).
+ * `end` (or a stream) — and returns when the response is complete; whatever it throws (at once, or
+ * as its promise's rejection) is answered in the OpenAI error shape (if nothing was sent yet).
  */
 export type HotHandler = (request: HotRequest, response: ServerResponse) => Promise<void>;
 
@@ -169,7 +169,14 @@ export class HotRoutes {
         return;
       }
       const request = new ParsedRequest(id, req, body, startedAt, this.trust);
-      route.handler(request, res).then(
+      let handled: Promise<void>;
+      try {
+        handled = route.handler(request, res);
+      } catch (failure) {
+        // A handler that is not an async function may refuse a request by throwing.
+        handled = Promise.reject(failure);
+      }
+      handled.then(
         () => this.finish(route, req, id, startedAt, res.statusCode),
         (failure: unknown) => this.finish(route, req, id, startedAt, this.sendError(failure, id, req, res)),
       );

@@ -169,7 +169,8 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
   async chat(request: ChatCompletionRequest, target: DeploymentTarget, signal: CallSignal): Promise<ChatCompletion> {
     const body = JSON.stringify(nonStreamingBody(request, target.upstreamModel));
     const response = await this.http.post(target, '/chat/completions', headersFor(target, JSON_TYPE), body, signal);
-    const text = await readJsonText(response, signal);
+    const read = readJsonText(response, signal);
+    const text = typeof read === 'string' ? read : await read;
     const completion = expectChoices(parseJson<ChatCompletion>(text, signal));
     if (isMeterableUsage(completion.usage)) keepUpstreamJson(completion, text);
     else completion.usage = estimatedUsage(messageCharacters(request.messages), chatOutputCharacters(completion));
@@ -191,7 +192,8 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
   async completion(request: CompletionRequest, target: DeploymentTarget, signal: CallSignal): Promise<Completion> {
     const body = JSON.stringify(nonStreamingBody(request, target.upstreamModel));
     const response = await this.http.post(target, '/completions', headersFor(target, JSON_TYPE), body, signal);
-    const text = await readJsonText(response, signal);
+    const read = readJsonText(response, signal);
+    const text = typeof read === 'string' ? read : await read;
     const completion = expectChoices(parseJson<Completion>(text, signal));
     if (isMeterableUsage(completion.usage)) keepUpstreamJson(completion, text);
     else completion.usage = estimatedUsage(promptCharacters(request.prompt), completionOutputCharacters(completion));

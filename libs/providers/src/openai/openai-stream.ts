@@ -44,12 +44,29 @@ export function withModel(item: { model?: unknown; [UPSTREAM_JSON]?: string }, m
   const key = data.indexOf(MODEL_KEY);
   if (key === -1 || data.indexOf(MODEL_KEY, key + MODEL_KEY.length) !== -1) return undefined;
   const start = key + MODEL_KEY.length;
-  const current = JSON.stringify(item.model);
+  const current = upstreamName.json(item.model);
   if (!data.startsWith(current, start)) return undefined;
-  return `${data.slice(0, start)}${JSON.stringify(model)}${data.slice(start + current.length)}`;
+  return `${data.slice(0, start)}${ownName.json(model)}${data.slice(start + current.length)}`;
 }
 
 const MODEL_KEY = '"model":';
+
+/** A name's JSON text, kept for the last name asked: every item of a stream (and most requests) names the same models. */
+class JsonNameCache {
+  private name: string | undefined;
+  private text = '';
+
+  json(name: string): string {
+    if (name !== this.name) {
+      this.text = JSON.stringify(name);
+      this.name = name;
+    }
+    return this.text;
+  }
+}
+
+const upstreamName = new JsonNameCache();
+const ownName = new JsonNameCache();
 
 function parseItem<T extends StreamItem>(event: SseEvent): T {
   let parsed: unknown;

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { ApiKeyGuard, type AuthenticatedPrincipal } from '@vectorstack/auth-guard';
+import { ApiKeyGuard, type AuthenticatedPrincipal, type Scope } from '@vectorstack/auth-guard';
 import { ApiError, HotRoutes, parseOrThrow, type HotHeaders, type HotRequest } from '@vectorstack/http';
 import { createLogger } from '@vectorstack/observability';
 import { Cancellation, UpstreamError, withModel, type CallSignal, type Completion, type DeploymentTarget, type ProviderAdapter, type Usage } from '@vectorstack/providers';
@@ -40,6 +40,15 @@ interface Streamed<TChunk> {
 /** Chunks that come one by one, as batches of one. */
 async function* oneByOne<T>(chunks: AsyncIterable<T>): AsyncGenerator<readonly T[], void, undefined> {
   for await (const chunk of chunks) yield [chunk];
+}
+
+/** The cancellation of the request a response answers (see `serve`). */
+const CANCELLATION = Symbol('cancellation');
+type CancellableResponse = ServerResponse & { [CANCELLATION]?: Cancellation };
+
+/** A response's 'close' before it finished: the client went away, so the upstream call is cancelled. */
+function abortUnlessFinished(this: CancellableResponse): void {
+  if (!this.writableFinished) this[CANCELLATION]?.abort();
 }
 
 /** nginx's "client closed request": what the usage record says when the client left early. */
@@ -82,7 +91,11 @@ export class GatewayRoutes implements OnModuleInit, BeforeApplicationShutdown {
     const handlers: Record<ModelRoute['handler'], ModelHandler> = { chat: this.chat, completions: this.completions, embeddings: this.embeddings };
     this.hot.attach(
       this.adapterHost.httpAdapter.getHttpServer(),
-      MODEL_ROUTES.map((route) => ({ method: route.method, path: route.path, handler: (request, response) => this.handle(route, handlers[route.handler], request, response) })),
+      MODEL_ROUTES.map((route) => {
+        const handler = handlers[route.handler];
+        const guarded = { scopes: [route.scope] } as const;
+        return { method: route.method, path: route.path, handler: (request, response) => this.handle(guarded, handler, request, response) };
+      }),
     );
   }
 
@@ -91,16 +104,21 @@ export class GatewayRoutes implements OnModuleInit, BeforeApplicationShutdown {
     this.hot.close();
   }
 
-  /** The key guard, then the handler (HotRoutes answers what they throw). */
-  private async handle(route: ModelRoute, handler: ModelHandler, request: HotRequest, response: ServerResponse): Promise<void> {
-    const principal = await this.guard.authorize(request.headers, () => request.ip, { scopes: [route.scope] });
-    await handler.call(this, principal, request, response);
+  /**
+   * The key guard, then the handler (HotRoutes answers what they throw or reject with). Not an
+   * async function: the guard decides without a promise when its cache holds the key (nearly
+   * always), and the handler's promise is the request's.
+   */
+  private handle(guarded: { readonly scopes: readonly Scope[] }, handler: ModelHandler, request: HotRequest, response: ServerResponse): Promise<void> {
+    const principal = this.guard.authorize(request.headers, request, guarded);
+    if (principal instanceof Promise) return principal.then((resolved) => handler.call(this, resolved, request, response));
+    return handler.call(this, principal, request, response);
   }
 
-  async chat(principal: AuthenticatedPrincipal, request: HotRequest, response: ServerResponse): Promise<void> {
+  chat(principal: AuthenticatedPrincipal, request: HotRequest, response: ServerResponse): Promise<void> {
     const chat = fastChatBody(request.body) ?? parseOrThrow(chatCompletionRequestSchema, request.body);
     const maxParam = chat.max_completion_tokens !== undefined ? 'max_completion_tokens' : 'max_tokens';
-    await this.serve(principal, request, response, {
+    return this.serve(principal, request, response, {
       endpoint: '/v1/chat/completions',
       model: chat.model,
       streamed: chat.stream === true,
@@ -151,11 +169,11 @@ export class GatewayRoutes implements OnModuleInit, BeforeApplicationShutdown {
     if (plan.maxTokens) this.gateway.assertMaxTokens(entry, plan.maxTokens.value, plan.maxTokens.param);
     const reservedTokens = plan.promptTokens() + (plan.endpoint === '/v1/embeddings' ? 0 : (plan.maxTokens?.value ?? entry.maxOutputTokens));
 
-    // Not an AbortController: see Cancellation.
+    // Not an AbortController: see Cancellation. The response carries it for its 'close' listener,
+    // a function of the module rather than a closure made per request.
     const cancellation = new Cancellation();
-    response.once('close', () => {
-      if (!response.writableFinished) cancellation.abort();
-    });
+    (response as CancellableResponse)[CANCELLATION] = cancellation;
+    response.on('close', abortUnlessFinished);
     const call: GatewayCall = {
       principal,
       requestId: request.id,

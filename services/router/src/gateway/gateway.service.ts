@@ -37,6 +37,10 @@ export interface Served<T> {
 
 type RouteModel = { id: string; entry: CatalogEntry; deployments: readonly CatalogDeployment[] };
 
+function routeModel(entry: CatalogEntry): RouteModel {
+  return { id: entry.id, entry, deployments: entry.deployments };
+}
+
 /**
  * The request path shared by chat, completions and embeddings: which models may serve
  * (entry, then fallbacks), the rate-limit reservation, the route through deployments, and the
@@ -45,6 +49,19 @@ type RouteModel = { id: string; entry: CatalogEntry; deployments: readonly Catal
 @Injectable()
 export class GatewayService {
   private readonly logger = new Logger('Gateway');
+  /*
+   * What the request path would otherwise build for every request, kept per catalog object
+   * (entries and their deployments are immutable: a change replaces them, and these go with the
+   * old ones). Each holds only values derived from its key.
+   */
+  /** An entry without fallbacks: its chain (the entry alone), the same for every key that may use it. */
+  private readonly soloChains = new WeakMap<CatalogEntry, { entry: CatalogEntry; chain: readonly CatalogEntry[] }>();
+  /** A cached chain: its models as the route executor takes them. */
+  private readonly routeModels = new WeakMap<readonly CatalogEntry[], RouteModel[]>();
+  /** A deployment: its upstream target, rebuilt when its credential's value changes. */
+  private readonly targets = new WeakMap<CatalogDeployment, { entry: CatalogEntry; apiKey: string | undefined; target: DeploymentTarget }>();
+  /** A deployment: the x-vectorstack-route of a request it served at the first attempt. */
+  private readonly directRoutes = new WeakMap<CatalogDeployment, string>();
 
   constructor(
     private readonly catalog: ModelCatalog,
@@ -58,8 +75,17 @@ export class GatewayService {
    * disabled entry hands over to its fallbacks or answers 403 MODEL_DISABLED; fallbacks the key
    * may not use, or that are disabled themselves, are skipped.
    */
-  chainFor(principal: AuthenticatedPrincipal, model: string): { entry: CatalogEntry; chain: CatalogEntry[] } {
+  chainFor(principal: AuthenticatedPrincipal, model: string): { entry: CatalogEntry; chain: readonly CatalogEntry[] } {
     const entry = this.catalog.entryFor(principal, model, 'model');
+    if (entry.fallbacks.length === 0 && !entry.disabled) {
+      let solo = this.soloChains.get(entry);
+      if (solo === undefined) {
+        solo = { entry, chain: [entry] };
+        this.soloChains.set(entry, solo);
+        this.routeModels.set(solo.chain, [routeModel(entry)]);
+      }
+      return solo;
+    }
     const fallbacks = entry.fallbacks
       .map((id) => this.catalog.resolve(id))
       .filter((fallback): fallback is CatalogEntry => fallback !== undefined && !fallback.disabled && this.catalog.mayUse(principal, fallback));
@@ -88,11 +114,11 @@ export class GatewayService {
     chain: readonly CatalogEntry[],
     attempt: (adapter: ProviderAdapter, target: DeploymentTarget, entry: CatalogEntry) => Promise<T>,
   ): Promise<Served<T>> {
-    const models: RouteModel[] = chain.map((entry) => ({ id: entry.id, entry, deployments: entry.deployments }));
+    const models = this.routeModels.get(chain) ?? chain.map(routeModel);
     try {
       const served = await this.executor.execute<CatalogDeployment, RouteModel, T>(models, (model, deployment) => attempt(adapterFor(deployment.provider), this.targetOf(model.entry, deployment), model.entry), call.signal);
       this.countHops(served.hops);
-      const route = formatRoute(served.hops);
+      const route = served.hops.length === 1 ? this.directRoute(served.deployment, served.hops) : formatRoute(served.hops);
       if (served.hops.length > 1) this.logger.warn(`request ${call.requestId} routed ${route}`);
       return { result: served.result, entry: served.model.entry, deployment: served.deployment, hops: served.hops, route };
     } catch (error) {
@@ -113,6 +139,16 @@ export class GatewayService {
     for (const hop of hops) routeHops.labels(hop.model, hop.deployment ?? '-', hop.outcome).inc();
   }
 
+  /** The route header of a request the deployment served at once (one hop, `ok`). */
+  private directRoute(deployment: CatalogDeployment, hops: readonly Hop[]): string {
+    let route = this.directRoutes.get(deployment);
+    if (route === undefined) {
+      route = formatRoute(hops);
+      this.directRoutes.set(deployment, route);
+    }
+    return route;
+  }
+
   private targetOf(entry: CatalogEntry, deployment: CatalogDeployment): DeploymentTarget {
     let apiKey: string | undefined;
     try {
@@ -122,7 +158,9 @@ export class GatewayService {
       this.logger.error(`deployment ${entry.id}/${deployment.id}: ${error instanceof Error ? error.message : String(error)}`);
       throw new UpstreamError('server_error', 'credential unavailable');
     }
-    return {
+    const cached = this.targets.get(deployment);
+    if (cached !== undefined && cached.entry === entry && cached.apiKey === apiKey) return cached.target;
+    const target: DeploymentTarget = {
       id: `${entry.id}/${deployment.id}`,
       provider: deployment.provider,
       baseUrl: deployment.baseUrl,
@@ -131,6 +169,10 @@ export class GatewayService {
       timeoutMs: deployment.timeoutMs,
       defaultMaxTokens: entry.maxOutputTokens,
     };
+    // Shared by every request to the deployment: frozen, so no one can change it for the others.
+    Object.freeze(target);
+    this.targets.set(deployment, { entry, apiKey, target });
+    return target;
   }
 
   /**
