@@ -20,6 +20,8 @@ describe('encodeUsageRecorded', () => {
     ['a timestamp with whole seconds', { ...routerEvent, occurredAt: { seconds: 1_795_354_864n } }],
     ['no timestamp', { ...routerEvent, occurredAt: undefined }],
     ['non-ASCII names', { ...routerEvent, model: 'modèle-ünïcødé-模型', deployment: 'd/😀' }],
+    ['a lone surrogate (written as U+FFFD, as Buffer writes it)', { ...routerEvent, keyId: 'k\ud800', tenantId: 'é' }],
+    ['ASCII names just within and beyond the scanned length', { ...routerEvent, model: 'm'.repeat(128), deployment: 'd'.repeat(129) }],
     ['varints of every width', { ...routerEvent, promptTokens: 127n, completionTokens: 128n, totalTokens: 16_384n, reservedTokens: 2n ** 53n - 1n, latencyMs: 0xffffffff, httpStatus: 599 }],
     ['long strings (multi-byte lengths)', { ...routerEvent, requestId: 'r'.repeat(300), endpoint: '/api/v2/models/predict'.repeat(20) }],
     ['another source', { ...routerEvent, source: UsageSource.INFERENCE }],

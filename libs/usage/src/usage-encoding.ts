@@ -42,6 +42,20 @@ function exact(value: Integer | undefined): number | undefined {
   return Number.isInteger(number) && number >= 0 && number <= MAX_EXACT ? number : undefined;
 }
 
+/** Strings up to this long are measured and written in JavaScript when they are ASCII (ids, names), which beats two calls into Buffer's native code each. */
+const MAX_SCANNED = 128;
+
+/** UTF-8 byte length of `value`: its length when it is short ASCII (the usual case), else Buffer's count. */
+function utf8Length(value: string): number {
+  const length = value.length;
+  if (length <= MAX_SCANNED) {
+    let i = 0;
+    while (i < length && value.charCodeAt(i) < 0x80) i++;
+    if (i === length) return length;
+  }
+  return Buffer.byteLength(value, 'utf8');
+}
+
 /** Writes protobuf wire data into one buffer sized in advance. */
 class Writer {
   private position = 0;
@@ -59,7 +73,15 @@ class Writer {
   string(field: number, value: string, bytes: number): void {
     this.varint(tag(field, LENGTH_DELIMITED));
     this.varint(bytes);
-    this.position += this.buffer.write(value, this.position, bytes, 'utf8');
+    if (bytes === value.length && bytes <= MAX_SCANNED) {
+      // ASCII (one byte per character, utf8Length checked): copied character by character.
+      const buffer = this.buffer;
+      let position = this.position;
+      for (let i = 0; i < bytes; i++) buffer[position++] = value.charCodeAt(i);
+      this.position = position;
+    } else {
+      this.position += this.buffer.write(value, this.position, bytes, 'utf8');
+    }
   }
 
   uint(field: number, value: number): void {
@@ -115,14 +137,14 @@ export function encodeUsageRecorded(init: UsageInit, eventId: string): Uint8Arra
   const deployment = init.deployment ?? '';
   const provider = init.provider ?? '';
   const endpoint = init.endpoint ?? '';
-  const eventIdBytes = Buffer.byteLength(eventId, 'utf8');
-  const requestIdBytes = Buffer.byteLength(requestId, 'utf8');
-  const tenantIdBytes = Buffer.byteLength(tenantId, 'utf8');
-  const keyIdBytes = Buffer.byteLength(keyId, 'utf8');
-  const modelBytes = Buffer.byteLength(model, 'utf8');
-  const deploymentBytes = Buffer.byteLength(deployment, 'utf8');
-  const providerBytes = Buffer.byteLength(provider, 'utf8');
-  const endpointBytes = Buffer.byteLength(endpoint, 'utf8');
+  const eventIdBytes = utf8Length(eventId);
+  const requestIdBytes = utf8Length(requestId);
+  const tenantIdBytes = utf8Length(tenantId);
+  const keyIdBytes = utf8Length(keyId);
+  const modelBytes = utf8Length(model);
+  const deploymentBytes = utf8Length(deployment);
+  const providerBytes = utf8Length(provider);
+  const endpointBytes = utf8Length(endpoint);
   const timestampBytes = (seconds > 0 ? 1 + varintSize(seconds) : 0) + (nanos > 0 ? 1 + varintSize(nanos) : 0);
 
   // Tags of fields 1–15 take one byte, 16–19 two; a length-delimited field adds its length's varint.
