@@ -64,6 +64,14 @@ describe('a service with hot routes served ahead of Nest', () => {
       },
       {
         method: 'POST',
+        path: '/refuse-at-once',
+        // Not an async function: it throws before returning a promise.
+        handler: () => {
+          throw ApiError.badRequest('max_tokens is too large', 'max_tokens', 'max_tokens_exceeded');
+        },
+      },
+      {
+        method: 'POST',
         path: '/refuse',
         handler: async (_request, res) => {
           res.setHeader('x-ratelimit-remaining-requests', '7');
@@ -143,6 +151,13 @@ describe('a service with hot routes served ahead of Nest', () => {
     expect(res.headers.get('retry-after')).toBe('3');
     expect(res.headers.get('x-ratelimit-remaining-requests')).toBe('7');
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('rate_limit_exceeded');
+  });
+
+  it('answers what a handler throws synchronously like a rejection', async () => {
+    const res = await post('/refuse-at-once', '{}', { 'content-type': 'application/json', 'x-request-id': 'req-sync-1' });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('x-request-id')).toBe('req-sync-1');
+    expect(((await res.json()) as { error: { code: string; param: string } }).error).toMatchObject({ code: 'max_tokens_exceeded', param: 'max_tokens' });
   });
 
   it('turns an unexpected error into an opaque 500 and logs it with the request id', async () => {
