@@ -14,6 +14,7 @@ import { ApiError } from './api-error';
 import { createFastifyAdapter, installFastifyHooks } from './bootstrap';
 import { HotRoutes, type HotRequest } from './hot-routes';
 import { HttpPlatformModule } from './http-platform.module';
+import { endAtTurnEnd } from './turn-writes';
 
 @Controller()
 class NestRoutesController {
@@ -68,6 +69,16 @@ describe('a service with hot routes served ahead of Nest', () => {
         // Not an async function: it throws before returning a promise.
         handler: () => {
           throw ApiError.badRequest('max_tokens is too large', 'max_tokens', 'max_tokens_exceeded');
+        },
+      },
+      {
+        method: 'POST',
+        path: '/answered-then-failed',
+        // Its answer is on the way (written at the turn's end) when it fails: the answer stands.
+        handler: async (request, res) => {
+          res.writeHead(200, { ...hot.platformHeaders(request.id), 'content-type': 'application/json' });
+          endAtTurnEnd(res, JSON.stringify({ answered: true }));
+          throw new Error('failed after answering');
         },
       },
       {
@@ -170,6 +181,12 @@ describe('a service with hot routes served ahead of Nest', () => {
     expect(logged).toMatchObject({ requestId: 'req-crash-1', err: { message: 'secret detail' } });
     // …and the request line of the failure, at info.
     expect(lines.find((line) => line.msg === 'request errored')).toMatchObject({ requestId: 'req-crash-1', res: { statusCode: 500 } });
+  });
+
+  it('keeps an answer the handler ended at the turn end before it failed (no second end, no empty body)', async () => {
+    const res = await post('/answered-then-failed', '{}');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ answered: true });
   });
 
   it('counts its requests in the platform request metric under the route', async () => {

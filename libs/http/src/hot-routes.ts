@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import secureJson from 'secure-json-parse';
 import { ApiError } from './api-error';
 import { publicError } from './exception.filter';
+import { endAtTurnEnd, isEnding } from './turn-writes';
 
 /** A request to a hot route, its body read and parsed. */
 export interface HotRequest {
@@ -25,7 +26,7 @@ export interface HotRequest {
 
 /**
  * Serves one hot route. It writes the response itself — `writeHead` once with every header, then
- * `end` (or a stream) — and returns when the response is complete; whatever it throws (at once, or
+ * `endAtTurnEnd` (or a stream; see turn-writes.ts) — and returns when the response is complete; whatever it throws (at once, or
  * as its promise's rejection) is answered in the OpenAI error shape (if nothing was sent yet).
  */
 export type HotHandler = (request: HotRequest, response: ServerResponse) => Promise<void>;
@@ -241,13 +242,13 @@ export class HotRoutes {
   private sendError(exception: unknown, id: string, req: IncomingMessage, res: ServerResponse, extra?: Record<string, string>): number {
     const error = publicError(exception, this.log, { requestId: id, url: req.url ?? '' });
     if (res.headersSent) {
-      // A stream already under way: the handler wrote what it could; end it.
-      if (!res.writableEnded) res.end();
+      // A stream already under way: the handler wrote what it could; end it (unless its end is on the way).
+      if (!res.writableEnded && !isEnding(res)) endAtTurnEnd(res);
       return res.statusCode;
     }
     if (res.destroyed) return error.status;
     res.writeHead(error.status, { ...error.headers, ...this.platformHeaders(id), ...extra, 'content-type': 'application/json; charset=utf-8' });
-    res.end(JSON.stringify(error.toBody()));
+    endAtTurnEnd(res, JSON.stringify(error.toBody()));
     return error.status;
   }
 

@@ -9,6 +9,7 @@ export {
   type HttpServiceOptions,
 } from './bootstrap';
 export { HotRoutes, type HotHandler, type HotHeaders, type HotRequest, type HotRoute } from './hot-routes';
+export { atTurnEnd, endAtTurnEnd, isEnding } from './turn-writes';
 export { toApiError } from './error-mapping';
 export { OpenAIExceptionFilter, publicError, sendApiError } from './exception.filter';
 export { HttpPlatformModule, type HttpPlatformOptions } from './http-platform.module';

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ApiKeyGuard, type AuthenticatedPrincipal, type Scope } from '@vectorstack/auth-guard';
-import { ApiError, HotRoutes, parseOrThrow, type HotHeaders, type HotRequest } from '@vectorstack/http';
+import { ApiError, endAtTurnEnd, HotRoutes, parseOrThrow, type HotHeaders, type HotRequest } from '@vectorstack/http';
 import { createLogger } from '@vectorstack/observability';
 import { Cancellation, UpstreamError, withModel, type CallSignal, type Completion, type DeploymentTarget, type ProviderAdapter, type Usage } from '@vectorstack/providers';
 import { rateLimitHeaders, type RateLimitResult } from '@vectorstack/ratelimit';
@@ -205,7 +205,7 @@ export class GatewayRoutes implements OnModuleInit, BeforeApplicationShutdown {
       headers['content-type'] = 'application/json; charset=utf-8';
       headers['content-length'] = Buffer.byteLength(body);
       response.writeHead(200, headers);
-      response.end(body);
+      endAtTurnEnd(response, body);
     } catch (error) {
       const status = error instanceof ApiError ? error.status : error instanceof UpstreamError && error.kind === 'aborted' ? STATUS_CLIENT_CLOSED : 500;
       this.gateway.record(call, { model: entry.id, status, reservedTokens });

@@ -1,10 +1,12 @@
 import type { ServerResponse } from 'node:http';
+import { atTurnEnd, endAtTurnEnd } from '@vectorstack/http';
 import type { CallSignal } from '@vectorstack/providers';
 
 /**
  * Writes Server-Sent Events to a raw response whose head is set (`writeHead`), flushing the
- * events as they come — those given in one batch of microtasks (one upstream read) in one write —
- * and honouring backpressure.
+ * events as they come — those given in one turn of the event loop (one upstream read, or several
+ * read together) in one write, made at the turn's end with the other responses' writes
+ * (turn-writes.ts) — and honouring backpressure.
  *
  * The head leaves with the first event when that event follows at once (one write to the
  * socket instead of two), and on its own at the next turn of the event loop otherwise, so that a
@@ -14,7 +16,7 @@ import type { CallSignal } from '@vectorstack/providers';
 export class SseWriter {
   private started = false;
   private readonly headFlush: NodeJS.Immediate;
-  /** Events given in this turn of the event loop, written together when it ends (see `data`). */
+  /** Events given in this turn of the event loop, written together when it ends. */
   private pending = '';
   private flushScheduled = false;
 
@@ -42,12 +44,12 @@ export class SseWriter {
   data(payload: string): Promise<void> | undefined {
     this.start();
     // Events that arrive together (one read from the upstream often holds several) become one
-    // write, made once the current batch of microtasks is done: no event waits for a later one,
-    // and the response pays Node's per-write work (chunk framing, buffering) once per batch.
+    // write, made at the end of the turn: no event waits for a later read, and the response pays
+    // Node's per-write work (chunk framing, buffering) once per turn.
     this.pending += `data: ${payload}\n\n`;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      process.nextTick(flushPending, this);
+      atTurnEnd(flushPending, this);
     }
     if (!this.raw.writableNeedDrain) return undefined;
     return new Promise<void>((resolve) => {
@@ -64,13 +66,13 @@ export class SseWriter {
   /** `data: [DONE]`, the OpenAI end-of-stream marker, then close. */
   done(): void {
     this.start();
-    this.raw.end(`${this.takePending()}data: [DONE]\n\n`);
+    endAtTurnEnd(this.raw, `${this.takePending()}data: [DONE]\n\n`);
   }
 
   /** An error event in the OpenAI shape, then close: the SDKs raise it as an APIError. */
   error(error: { message: string; type: string; code: string }): void {
     this.start();
-    this.raw.end(`${this.takePending()}data: ${JSON.stringify({ error: { ...error, param: null } })}\n\n`);
+    endAtTurnEnd(this.raw, `${this.takePending()}data: ${JSON.stringify({ error: { ...error, param: null } })}\n\n`);
   }
 
   /** Nothing left for the head's own flush to do (the response ends or goes away another way). */
