@@ -26,8 +26,9 @@ export interface HotRequest {
 
 /**
  * Serves one hot route. It writes the response itself — `writeHead` once with every header, then
- * `endAtTurnEnd` (or a stream; see turn-writes.ts) — and returns when the response is complete; whatever it throws (at once, or
- * as its promise's rejection) is answered in the OpenAI error shape (if nothing was sent yet).
+ * `endAtTurnEnd` (or a stream; see turn-writes.ts) — and returns when the response is complete;
+ * whatever it throws (at once, or as its promise's rejection) is answered in the OpenAI error
+ * shape (if nothing was sent yet).
  */
 export type HotHandler = (request: HotRequest, response: ServerResponse) => Promise<void>;
 
