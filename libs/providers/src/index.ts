@@ -1,5 +1,6 @@
 export * from './types';
 export { Cancellation, type CallSignal } from './cancellation';
+export { IterableChunkReader, readerChunks, readerOf } from './chunk-reader';
 export { adapterFor, closeUpstreamConnections, createAdapters, type ProviderAdapters } from './adapters';
 export { UpstreamHttp } from './http/upstream-http';
 export { errorTypeForStatus, httpFailure, kindForStatus, normaliseErrorBody, normaliseErrorPayload, parseRetryAfterMs, transportFailure } from './http/upstream-errors';

@@ -219,17 +219,34 @@ export interface ChatStream {
   /** OpenAI chunks in order; ends after the last one. Throws UpstreamError on a mid-stream failure. */
   readonly chunks: AsyncIterable<ChatCompletionChunk>;
   /**
-   * The same chunks in batches, those of one read from the upstream together, when the adapter
-   * can give them so (a relay then pays the iteration's promise turns once per read, not per
-   * chunk). Read either this or `chunks`, not both: they share one response body.
+   * The same chunks through a reader, when the adapter can give them so (see ChunkReader). Read
+   * either this or `chunks`, not both: they share one response body.
    */
-  readonly batches?: AsyncIterable<readonly ChatCompletionChunk[]>;
+  reader?(): ChunkReader<ChatCompletionChunk>;
 }
 
 export interface CompletionStream {
   readonly chunks: AsyncIterable<Completion & { object: 'text_completion' }>;
   /** As ChatStream's. */
-  readonly batches?: AsyncIterable<readonly (Completion & { object: 'text_completion' })[]>;
+  reader?(): ChunkReader<Completion & { object: 'text_completion' }>;
+}
+
+/**
+ * A stream's chunks in batches — those that arrived together — read without an iterator: `read`
+ * answers at once, without a promise or a turn of the event loop, when the upstream's bytes are
+ * already here (for a fast upstream, often the whole stream), and with a promise only when it
+ * must wait. An async iterator pays two or more promise turns per step, at every layer it is
+ * nested in, whether or not anything had to wait.
+ */
+export interface ChunkReader<T> {
+  /**
+   * The next batch (never empty), or null after the last. Throws — or rejects with, when it had
+   * to wait — UpstreamError on a failure, after the chunks that arrived before it; once it has
+   * thrown, it answers null.
+   */
+  read(): readonly T[] | null | Promise<readonly T[] | null>;
+  /** Stops early (the client went away): the upstream connection closes unless its body is complete. A no-op after the end. */
+  cancel(): void;
 }
 
 /**

@@ -72,18 +72,40 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Buffer, void, undefined> {
     for (;;) {
-      if (this.chunks.length > 0) {
-        const chunks = this.chunks;
-        this.chunks = [];
-        this.queued = 0;
-        if (this.controller.paused) this.controller.resume();
+      const chunks = this.take();
+      if (chunks !== undefined) {
         for (const chunk of chunks) yield chunk;
         continue;
       }
       if (this.failure) throw this.failure;
       if (this.ended) return;
-      await new Promise<void>((resolve) => (this.wake = resolve));
+      await this.changed();
     }
+  }
+
+  /**
+   * The chunks that arrived since the last take, or undefined when none wait (a paused connection
+   * resumes). With `error`, `complete` and `changed`, the way to read without a promise per chunk:
+   * take what is here; then the failure, if any (after every chunk before it), or the end; else
+   * wait for the next change.
+   */
+  take(): Buffer[] | undefined {
+    if (this.chunks.length === 0) return undefined;
+    const chunks = this.chunks;
+    this.chunks = [];
+    this.queued = 0;
+    if (this.controller.paused) this.controller.resume();
+    return chunks;
+  }
+
+  /** Why the body failed (a reset, the body timeout, an abort), once it did. */
+  get error(): Error | undefined {
+    return this.failure;
+  }
+
+  /** Resolves at the next change: more bytes, the end or a failure. One reader at a time. */
+  changed(): Promise<void> {
+    return new Promise<void>((resolve) => (this.wake = resolve));
   }
 
   /** Abandons the exchange unless the body is complete: undici closes the connection. */

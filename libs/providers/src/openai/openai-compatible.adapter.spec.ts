@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type FakeUpstream, startFakeOpenAI } from '@vectorstack/fake-upstream';
 import { UpstreamHttp } from '../http/upstream-http';
-import { type ChatCompletionChunk, type ChatCompletionRequest, type DeploymentTarget, UpstreamError } from '../types';
+import { type ChatCompletionChunk, type ChatCompletionRequest, type ChatStream, type DeploymentTarget, UpstreamError } from '../types';
 import { OpenAICompatibleAdapter } from './openai-compatible.adapter';
 import { UPSTREAM_JSON, withModel } from './openai-stream';
 
@@ -34,6 +34,17 @@ async function collect(chunks: AsyncIterable<ChatCompletionChunk>): Promise<Chat
   const out: ChatCompletionChunk[] = [];
   for await (const chunk of chunks) out.push(chunk);
   return out;
+}
+
+/** A stream's batches through its reader (into `into`, so that those before a failure are kept). */
+async function readBatches(stream: ChatStream, into: ChatCompletionChunk[][] = []): Promise<ChatCompletionChunk[][]> {
+  const reader = stream.reader!();
+  for (;;) {
+    const read = reader.read();
+    const batch = read instanceof Promise ? await read : read;
+    if (batch === null) return into;
+    into.push([...batch]);
+  }
 }
 
 function text(chunks: ChatCompletionChunk[]): string {
@@ -138,7 +149,7 @@ describe('OpenAICompatibleAdapter against the fake OpenAI upstream', () => {
     try {
       const batched = await adapter.chatStream(hello, paced, signal());
       const batches: ChatCompletionChunk[][] = [];
-      for await (const batch of batched.batches!) batches.push([...batch]);
+      batches.push(...(await readBatches(batched)));
       expect(batches.map((batch) => batch.length)).toEqual([3, 2]);
       expect(text(batches.flat())).toBe('abc');
       expect(batches[1][1].usage).toEqual({ prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 });
@@ -169,7 +180,7 @@ describe('OpenAICompatibleAdapter against the fake OpenAI upstream', () => {
       const batches: ChatCompletionChunk[][] = [];
       let failure: unknown;
       try {
-        for await (const batch of stream.batches!) batches.push([...batch]);
+        await readBatches(stream, batches);
       } catch (error) {
         failure = error;
       }

@@ -5,6 +5,7 @@ import {
   type ChatCompletionChunk,
   type ChatCompletionRequest,
   type ChatStream,
+  type ChunkReader,
   type Completion,
   type CompletionRequest,
   type CompletionStream,
@@ -16,7 +17,7 @@ import {
   type Usage,
 } from '../types';
 import { estimatedUsage, isMeterableUsage, messageCharacters, promptCharacters } from '../usage-estimate';
-import { openAIStreamBatches, openAIStreamItems, UPSTREAM_JSON, type StreamAccounting, type StreamItem } from './openai-stream';
+import { openAIStreamItems, OpenAIStreamReader, UPSTREAM_JSON, type StreamAccounting, type StreamItem } from './openai-stream';
 
 const JSON_TYPE = 'application/json';
 const EVENT_STREAM = 'text/event-stream';
@@ -124,9 +125,9 @@ function embeddingInputCharacters(input: EmbeddingsRequest['input']): number {
 }
 
 /**
- * A streamed body as chunks one by one or in batches, whichever the caller reads (one of them:
- * they share the body). A class rather than an object literal with getters: those would be
- * closures made per stream, and a closure made per upstream exchange kept its objects alive
+ * A streamed body as chunks one by one or through a reader, whichever the caller reads (one of
+ * them: they share the body). A class rather than an object literal with a getter: that would be
+ * a closure made per stream, and a closure made per upstream exchange kept its objects alive
  * through scavenges (see Exchange in upstream-http.ts).
  */
 class OpenAIStream<T extends StreamItem> {
@@ -140,13 +141,18 @@ class OpenAIStream<T extends StreamItem> {
     return openAIStreamItems(this.body, this.signal, this.accounting);
   }
 
-  get batches(): AsyncIterable<T[]> {
-    return openAIStreamBatches(this.body, this.signal, this.accounting);
+  reader(): ChunkReader<T> {
+    return new OpenAIStreamReader(this.body, this.signal, this.accounting);
   }
 }
 
 async function* replay<T>(items: T[]): AsyncGenerator<T, void, undefined> {
   yield* items;
+}
+
+/** A 2xx: checked here so that the usual answer costs no call to the async throwUnlessOk (a promise and a turn). */
+function isOk(response: { statusCode: number }): boolean {
+  return response.statusCode >= 200 && response.statusCode < 300;
 }
 
 function expectChoices<T extends { choices?: unknown }>(value: T): T {
@@ -180,7 +186,7 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
   async chatStream(request: ChatCompletionRequest, target: DeploymentTarget, signal: CallSignal): Promise<ChatStream> {
     const body = JSON.stringify(streamingBody(request, target.upstreamModel));
     const response = await this.http.post(target, '/chat/completions', headersFor(target, EVENT_STREAM), body, signal);
-    await throwUnlessOk(response, signal);
+    if (!isOk(response)) await throwUnlessOk(response, signal);
     if (isJsonResponse(response)) {
       const completion = expectChoices(await readJson<ChatCompletion>(response, signal));
       completion.usage = usageOrEstimate(completion.usage, () => messageCharacters(request.messages), () => chatOutputCharacters(completion));
@@ -203,7 +209,7 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
   async completionStream(request: CompletionRequest, target: DeploymentTarget, signal: CallSignal): Promise<CompletionStream> {
     const body = JSON.stringify(streamingBody(request, target.upstreamModel));
     const response = await this.http.post(target, '/completions', headersFor(target, EVENT_STREAM), body, signal);
-    await throwUnlessOk(response, signal);
+    if (!isOk(response)) await throwUnlessOk(response, signal);
     if (isJsonResponse(response)) {
       const completion = expectChoices(await readJson<Completion>(response, signal));
       const items: Completion[] = [{ ...completion, usage: undefined }];

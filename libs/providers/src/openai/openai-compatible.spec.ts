@@ -1,5 +1,5 @@
-import { Readable } from 'node:stream';
-import type { UpstreamBody } from '../http/upstream-http';
+import type { Dispatcher } from 'undici';
+import { UpstreamBody } from '../http/upstream-http';
 import { type ChatCompletion, type ChatCompletionChunk, type ChatCompletionRequest, UpstreamError } from '../types';
 import { chunksFromCompletion, nonStreamingBody, streamingBody } from './openai-compatible.adapter';
 import { openAIStreamItems, UPSTREAM_JSON, withModel, type StreamAccounting } from './openai-stream';
@@ -53,14 +53,21 @@ describe('openAIStreamItems', () => {
   const chunk = (content: string | null, finish: string | null = null) =>
     `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: content === null ? {} : { content }, finish_reason: finish }] })}\n\n`;
 
+  /** A response body fed the pieces one turn of the event loop apart (an Error fails it), as undici would. */
   function body(pieces: Array<string | Error>): UpstreamBody {
-    async function* source() {
+    const controller = { paused: false, aborted: false, reason: null, pause() {}, resume() {}, abort() {} } as unknown as Dispatcher.DispatchController;
+    const upstream = new UpstreamBody(controller);
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+    void (async () => {
       for (const piece of pieces) {
-        if (piece instanceof Error) throw piece;
-        yield Buffer.from(piece);
+        await turn();
+        if (piece instanceof Error) return upstream.fail(piece);
+        upstream.push(Buffer.from(piece));
       }
-    }
-    return Readable.from(source()) as unknown as UpstreamBody;
+      await turn();
+      upstream.end();
+    })();
+    return upstream;
   }
 
   async function collect(pieces: Array<string | Error>) {

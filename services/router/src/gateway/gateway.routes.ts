@@ -4,7 +4,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { ApiKeyGuard, type AuthenticatedPrincipal, type Scope } from '@vectorstack/auth-guard';
 import { ApiError, endAtTurnEnd, HotRoutes, parseOrThrow, type HotHeaders, type HotRequest } from '@vectorstack/http';
 import { createLogger } from '@vectorstack/observability';
-import { Cancellation, UpstreamError, withModel, type CallSignal, type Completion, type DeploymentTarget, type ProviderAdapter, type Usage } from '@vectorstack/providers';
+import { Cancellation, readerOf, UpstreamError, withModel, type CallSignal, type ChunkReader, type Completion, type DeploymentTarget, type ProviderAdapter, type Usage } from '@vectorstack/providers';
 import { rateLimitHeaders, type RateLimitResult } from '@vectorstack/ratelimit';
 import type { CatalogEntry } from '../catalog/catalog-entry';
 import { ROUTER_SERVICE } from '../service.definition';
@@ -31,15 +31,10 @@ interface Plan<TJson, TChunk extends StreamChunk> {
   readonly stream?: (adapter: ProviderAdapter, target: DeploymentTarget, signal: CallSignal) => Promise<Streamed<TChunk>>;
 }
 
-/** A started stream: its chunks, and in batches too when the adapter gives them so (the relay reads those). */
+/** A started stream: its chunks, and a reader of them when the adapter has one (the relay reads through readerOf). */
 interface Streamed<TChunk> {
   readonly chunks: AsyncIterable<TChunk>;
-  readonly batches?: AsyncIterable<readonly TChunk[]>;
-}
-
-/** Chunks that come one by one, as batches of one. */
-async function* oneByOne<T>(chunks: AsyncIterable<T>): AsyncGenerator<readonly T[], void, undefined> {
-  for await (const chunk of chunks) yield [chunk];
+  reader?(): ChunkReader<TChunk>;
 }
 
 /** The cancellation of the request a response answers (see `serve`). */
@@ -235,11 +230,15 @@ export class GatewayRoutes implements OnModuleInit, BeforeApplicationShutdown {
     response.writeHead(200, headers);
     // The head goes out with the first event, or on its own if that event is not here at once (SseWriter).
     const writer = new SseWriter(response, call.signal);
+    // Chunks that arrived together are handled in one go, without a promise when they are here already (see ChunkReader).
+    const reader = readerOf(served.result);
     let usage: Usage | undefined;
     let firstTokenMs: number | undefined;
     try {
-      // The chunks of one upstream read are handled in one go (see ChatStream.batches).
-      relaying: for await (const batch of served.result.batches ?? oneByOne(served.result.chunks)) {
+      relaying: for (;;) {
+        const read = reader.read();
+        const batch = read instanceof Promise ? await read : read;
+        if (batch === null) break;
         for (const chunk of batch) {
           if (call.signal.aborted) break relaying;
           if (firstTokenMs === undefined && chunk.choices.length > 0) {
@@ -285,6 +284,8 @@ export class GatewayRoutes implements OnModuleInit, BeforeApplicationShutdown {
       this.logger.warn(`request ${call.requestId}: the upstream failed mid-stream: ${error instanceof Error ? error.message : String(error)}`);
       writer.error({ message: 'The model provider failed while streaming; the response is incomplete.', type: 'server_error', code: 'upstream_error' });
       this.gateway.record(call, { model: requested.id, served, usage, status: 502, reservedTokens, timeToFirstTokenMs: firstTokenMs });
+    } finally {
+      reader.cancel(); // a no-op after the end; else (client gone, a failure here) the upstream connection closes
     }
   }
 
