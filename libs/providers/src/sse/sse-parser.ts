@@ -8,18 +8,17 @@ const LF = 0x0a;
 const CR = 0x0d;
 const COLON = 0x3a;
 const SPACE = 0x20;
-const D = 0x64;
-const A = 0x61;
-const T = 0x74;
-/** "data:" is five bytes. */
+/** "data:" is five characters. */
 const DATA_LENGTH = 5;
 
 /**
  * An incremental Server-Sent Events parser (the WHATWG event-stream format) over raw bytes as
- * they arrive, split anywhere, multi-byte UTF-8 characters included: lines are cut at LF bytes
- * (0x0A never occurs inside a UTF-8 sequence), so text is decoded only per complete line. Lines
- * end with LF or CRLF; a lone CR as a line ending (allowed by the spec, sent by no LLM provider)
- * is not supported. `id:` and `retry:` are ignored; comments (`:`) are skipped.
+ * they arrive, split anywhere, multi-byte UTF-8 characters included: what arrived is decoded
+ * once, up to its last LF byte (0x0A never occurs inside a UTF-8 sequence, so that text is
+ * whole), and the bytes after it wait for the next push. Events' data are slices of that text:
+ * one decoding per read rather than one per line. Lines end with LF or CRLF; a lone CR as a line
+ * ending (allowed by the spec, sent by no LLM provider) is not supported. `id:` and `retry:` are
+ * ignored; comments (`:`) are skipped.
  */
 export class SseParser {
   private pending: Buffer | undefined;
@@ -34,15 +33,21 @@ export class SseParser {
       buffer = Buffer.concat([this.pending, chunk]);
       this.pending = undefined;
     }
-    let start = 0;
-    let newline = buffer.indexOf(LF, start);
-    while (newline !== -1) {
-      const end = newline > start && buffer[newline - 1] === CR ? newline - 1 : newline;
-      this.line(buffer, start, end, events);
-      start = newline + 1;
-      newline = buffer.indexOf(LF, start);
+    const last = buffer.lastIndexOf(LF);
+    if (last === -1) {
+      this.pending = Buffer.from(buffer);
+      return events;
     }
-    if (start < buffer.length) this.pending = Buffer.from(buffer.subarray(start));
+    const text = buffer.toString('utf8', 0, last + 1);
+    let start = 0;
+    let newline = text.indexOf('\n');
+    while (newline !== -1) {
+      const end = newline > start && text.charCodeAt(newline - 1) === CR ? newline - 1 : newline;
+      this.line(text, start, end, events);
+      start = newline + 1;
+      newline = text.indexOf('\n', start);
+    }
+    if (last + 1 < buffer.length) this.pending = Buffer.from(buffer.subarray(last + 1));
     return events;
   }
 
@@ -50,10 +55,9 @@ export class SseParser {
   end(): SseEvent[] {
     const events: SseEvent[] = [];
     if (this.pending !== undefined) {
-      const pending = this.pending;
+      const text = this.pending.toString('utf8');
       this.pending = undefined;
-      const end = pending[pending.length - 1] === CR ? pending.length - 1 : pending.length;
-      this.line(pending, 0, end, events);
+      this.line(text, 0, text.charCodeAt(text.length - 1) === CR ? text.length - 1 : text.length, events);
     }
     this.dispatch(events);
     return events;
@@ -65,35 +69,27 @@ export class SseParser {
     this.eventName = undefined;
   }
 
-  private line(buffer: Buffer, start: number, end: number, events: SseEvent[]): void {
+  /** The line `text[start, end)`. */
+  private line(text: string, start: number, end: number, events: SseEvent[]): void {
     if (start === end) {
       this.dispatch(events);
       return;
     }
-    if (buffer[start] === COLON) return; // comment, e.g. ": keep-alive"
+    if (text.charCodeAt(start) === COLON) return; // comment, e.g. ": keep-alive"
     let field: string;
     let value: string;
-    if (
-      end - start >= DATA_LENGTH &&
-      buffer[start] === D &&
-      buffer[start + 1] === A &&
-      buffer[start + 2] === T &&
-      buffer[start + 3] === A &&
-      buffer[start + 4] === COLON
-    ) {
-      // Fast path for the line every chunk has: decode only the value.
-      const valueStart = buffer[start + DATA_LENGTH] === SPACE ? start + DATA_LENGTH + 1 : start + DATA_LENGTH;
+    if (end - start >= DATA_LENGTH && text.startsWith('data:', start)) {
+      // Fast path for the line every chunk has.
       field = 'data';
-      value = buffer.toString('utf8', valueStart, end);
+      value = text.slice(text.charCodeAt(start + DATA_LENGTH) === SPACE ? start + DATA_LENGTH + 1 : start + DATA_LENGTH, end);
     } else {
-      const line = buffer.toString('utf8', start, end);
-      const colon = line.indexOf(':');
-      if (colon === -1) {
-        field = line;
+      const colon = text.indexOf(':', start);
+      if (colon === -1 || colon >= end) {
+        field = text.slice(start, end);
         value = '';
       } else {
-        field = line.slice(0, colon);
-        value = line.charCodeAt(colon + 1) === SPACE ? line.slice(colon + 2) : line.slice(colon + 1);
+        field = text.slice(start, colon);
+        value = text.slice(text.charCodeAt(colon + 1) === SPACE && colon + 1 < end ? colon + 2 : colon + 1, end);
       }
     }
     if (field === 'data') this.data = this.data === undefined ? value : `${this.data}\n${value}`;
