@@ -1,12 +1,14 @@
 import type { CallSignal } from '../cancellation';
-import { transportFailure } from '../http/upstream-errors';
-import { readJson, throwUnlessOk, type UpstreamBody, type UpstreamHttp } from '../http/upstream-http';
-import { SseParser, type SseEvent } from '../sse/sse-parser';
+import { readerChunks } from '../chunk-reader';
+import { isOk, readJson, throwUnlessOk, type UpstreamBody, type UpstreamHttp } from '../http/upstream-http';
+import type { SseEvent } from '../sse/sse-parser';
+import { SseStreamReader } from '../sse/sse-stream-reader';
 import {
   type ChatCompletion,
   type ChatCompletionChunk,
   type ChatCompletionRequest,
   type ChatStream,
+  type ChunkReader,
   type Completion,
   type CompletionStream,
   type DeploymentTarget,
@@ -46,26 +48,41 @@ function parseEvent(event: SseEvent): AnthropicStreamEvent {
   return parsed as AnthropicStreamEvent;
 }
 
-/** Anthropic SSE bytes → OpenAI chunks (see AnthropicStreamTranslator for the shape). */
-async function* anthropicChunks(body: UpstreamBody, signal: CallSignal, translator: AnthropicStreamTranslator): AsyncGenerator<ChatCompletionChunk, void, undefined> {
-  const parser = new SseParser();
-  try {
-    for await (const bytes of body) {
-      for (const event of parser.push(bytes as Buffer)) {
-        const chunk = translator.translate(parseEvent(event));
-        if (chunk !== undefined) yield chunk;
-      }
-    }
-    for (const event of parser.end()) {
-      const chunk = translator.translate(parseEvent(event));
-      if (chunk !== undefined) yield chunk;
-    }
-  } catch (error) {
-    throw transportFailure(error, signal);
-  } finally {
-    body.destroy(); // a no-op once the body is complete; else the upstream connection closes
+/** Anthropic SSE → OpenAI chunks (see AnthropicStreamTranslator for the shape), read as SseStreamReader reads. */
+class AnthropicStreamReader extends SseStreamReader<ChatCompletionChunk> {
+  constructor(
+    body: UpstreamBody,
+    signal: CallSignal,
+    private readonly translator: AnthropicStreamTranslator,
+  ) {
+    super(body, signal);
   }
-  if (!translator.complete) throw new UpstreamError('protocol', 'The Anthropic stream ended before message_stop');
+
+  protected event(event: SseEvent, batch: ChatCompletionChunk[]): void {
+    const chunk = this.translator.translate(parseEvent(event));
+    if (chunk !== undefined) batch.push(chunk);
+  }
+
+  protected end(): void {
+    if (!this.translator.complete) throw new UpstreamError('protocol', 'The Anthropic stream ended before message_stop');
+  }
+}
+
+/** A started Anthropic stream: its chunks one by one or through its reader (one of them: they share the body). */
+class AnthropicStream implements ChatStream {
+  constructor(
+    private readonly body: UpstreamBody,
+    private readonly signal: CallSignal,
+    private readonly upstreamModel: string,
+  ) {}
+
+  get chunks(): AsyncIterable<ChatCompletionChunk> {
+    return readerChunks(this.reader());
+  }
+
+  reader(): ChunkReader<ChatCompletionChunk> {
+    return new AnthropicStreamReader(this.body, this.signal, new AnthropicStreamTranslator(this.upstreamModel));
+  }
 }
 
 /**
@@ -91,8 +108,8 @@ export class AnthropicAdapter implements ProviderAdapter {
   async chatStream(request: ChatCompletionRequest, target: DeploymentTarget, signal: CallSignal): Promise<ChatStream> {
     const body = JSON.stringify(toAnthropicRequest(request, target, true));
     const response = await this.http.post(target, messagesPath(target.baseUrl), headersFor(target, 'text/event-stream'), body, signal);
-    await throwUnlessOk(response, signal);
-    return { chunks: anthropicChunks(response.body, signal, new AnthropicStreamTranslator(target.upstreamModel)) };
+    if (!isOk(response)) await throwUnlessOk(response, signal);
+    return new AnthropicStream(response.body, signal, target.upstreamModel);
   }
 
   async completion(): Promise<Completion> {

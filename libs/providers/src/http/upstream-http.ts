@@ -312,6 +312,11 @@ export function parseJson<T>(text: string, signal: CallSignal): T {
   }
 }
 
+/** A 2xx. A caller checks it before `await throwUnlessOk`, so that the usual answer costs no call to that async function (a promise and a turn). */
+export function isOk(response: { readonly statusCode: number }): boolean {
+  return response.statusCode >= 200 && response.statusCode < 300;
+}
+
 /** Throws the classified UpstreamError for a non-2xx response (reading its body for the message). */
 export async function throwUnlessOk(response: UpstreamResponse, signal: CallSignal): Promise<void> {
   const status = response.statusCode;

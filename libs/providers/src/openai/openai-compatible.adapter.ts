@@ -1,5 +1,5 @@
 import type { CallSignal } from '../cancellation';
-import { isJsonResponse, parseJson, readJson, readJsonText, throwUnlessOk, type UpstreamBody, type UpstreamHttp } from '../http/upstream-http';
+import { isJsonResponse, isOk, parseJson, readJson, readJsonText, throwUnlessOk, type UpstreamBody, type UpstreamHttp } from '../http/upstream-http';
 import {
   type ChatCompletion,
   type ChatCompletionChunk,
@@ -148,11 +148,6 @@ class OpenAIStream<T extends StreamItem> {
 
 async function* replay<T>(items: T[]): AsyncGenerator<T, void, undefined> {
   yield* items;
-}
-
-/** A 2xx: checked here so that the usual answer costs no call to the async throwUnlessOk (a promise and a turn). */
-function isOk(response: { statusCode: number }): boolean {
-  return response.statusCode >= 200 && response.statusCode < 300;
 }
 
 function expectChoices<T extends { choices?: unknown }>(value: T): T {

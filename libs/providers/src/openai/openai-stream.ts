@@ -1,10 +1,11 @@
 import type { CallSignal } from '../cancellation';
-import { streamFailure, transportFailure } from '../http/upstream-errors';
+import { streamFailure } from '../http/upstream-errors';
 import type { UpstreamBody } from '../http/upstream-http';
-import { SseParser, type SseEvent } from '../sse/sse-parser';
+import type { SseEvent } from '../sse/sse-parser';
+import { SseStreamReader } from '../sse/sse-stream-reader';
 import { readerChunks } from '../chunk-reader';
 import { isMeterableUsage } from '../usage-estimate';
-import { type ChunkReader, type FinishReason, UpstreamError, type Usage } from '../types';
+import { type FinishReason, UpstreamError, type Usage } from '../types';
 
 /** What the stream reader needs to know of a chat chunk or a legacy completion chunk. */
 export interface StreamItem {
@@ -91,20 +92,16 @@ function parseItem<T extends StreamItem>(event: SseEvent): T {
 /**
  * OpenAI-format SSE (`data: {chunk}` … `data: [DONE]`) → parsed chunks, as they arrive, in
  * batches: the chunks of what the upstream sent since the last read (often several for a fast
- * upstream), returned at once when its bytes are already here (see ChunkReader).
+ * upstream), returned at once when its bytes are already here (see SseStreamReader).
  *
- * Fails with UpstreamError on a dropped connection ('connect'), a gap longer than the body
- * timeout ('timeout'), an abort ('aborted'), an error object in the stream ('server_error' /
- * 'rate_limited' / 'client_error' by its type) and malformed data or a stream that ends before
- * `[DONE]` without any finish_reason ('protocol'). Parsing stops at `[DONE]` but the body is read
- * to its end so the keep-alive connection goes back to the pool; a reader cancelled early (client
- * gone) or failed destroys the body, which closes the upstream connection.
+ * Besides the transport's failures: an error object in the stream ('server_error' /
+ * 'rate_limited' / 'client_error' by its type), malformed data, and a stream that ends before
+ * `[DONE]` without any finish_reason ('protocol'). Events after `[DONE]` are ignored.
  *
  * If the upstream sent no usage although it was asked to, a last estimated usage item is added
  * so that streamed calls are always metered.
  */
-export class OpenAIStreamReader<T extends StreamItem> implements ChunkReader<T> {
-  private readonly parser = new SseParser();
+export class OpenAIStreamReader<T extends StreamItem> extends SseStreamReader<T> {
   /** `[DONE]` came: later events are ignored. */
   private done = false;
   /** Some choice had a finish_reason. */
@@ -112,79 +109,16 @@ export class OpenAIStreamReader<T extends StreamItem> implements ChunkReader<T> 
   private usageSeen = false;
   private outputCharacters = 0;
   private last: T | undefined;
-  /** An event that failed: thrown at the next read, after the batch of the chunks before it. */
-  private failure: { error: unknown } | undefined;
-  /** Nothing more to read: the end was reached, a failure thrown, or the reader cancelled. */
-  private ended = false;
 
   constructor(
-    private readonly body: UpstreamBody,
-    private readonly signal: CallSignal,
+    body: UpstreamBody,
+    signal: CallSignal,
     private readonly accounting: StreamAccounting<T>,
-  ) {}
-
-  read(): T[] | null | Promise<T[] | null> {
-    try {
-      for (;;) {
-        if (this.failure) throw this.failure.error;
-        if (this.ended) return null;
-        const chunks = this.body.take();
-        if (chunks !== undefined) {
-          const batch: T[] = [];
-          for (const chunk of chunks) if (!this.takeAll(this.parser.push(chunk), batch)) break;
-          if (batch.length > 0) return batch;
-          continue;
-        }
-        const error = this.body.error;
-        if (error) throw error;
-        if (this.body.complete) {
-          const batch = this.finish();
-          if (batch.length > 0) return batch;
-          continue;
-        }
-        return this.body.changed().then(() => this.read());
-      }
-    } catch (error) {
-      this.failure = undefined;
-      this.cancel();
-      throw transportFailure(error, this.signal);
-    }
+  ) {
+    super(body, signal);
   }
 
-  cancel(): void {
-    this.ended = true;
-    this.body.destroy(); // a no-op once the body is complete; else the upstream connection closes
-  }
-
-  /** The body is complete: its last event, then the end checks and the usage estimate. */
-  private finish(): T[] {
-    this.ended = true;
-    const batch: T[] = [];
-    if (this.takeAll(this.parser.end(), batch)) {
-      if (!this.done && !this.finished) {
-        this.failure = { error: new UpstreamError('protocol', 'The upstream stream ended before [DONE] and before any finish_reason') };
-      } else if (!this.usageSeen && this.last !== undefined) {
-        batch.push(this.accounting.usageItem(this.last, this.outputCharacters));
-      }
-    }
-    return batch;
-  }
-
-  /**
-   * The events' chunks into `batch`, up to a failing one: the chunks before it still reach the
-   * consumer, as they would one by one, and the failure follows them. False after a failure.
-   */
-  private takeAll(events: SseEvent[], batch: T[]): boolean {
-    try {
-      for (const event of events) this.take(event, batch);
-      return true;
-    } catch (error) {
-      this.failure = { error };
-      return false;
-    }
-  }
-
-  private take(event: SseEvent, batch: T[]): void {
+  protected event(event: SseEvent, batch: T[]): void {
     if (this.done) return;
     if (event.data === '[DONE]') {
       this.done = true;
@@ -203,6 +137,11 @@ export class OpenAIStreamReader<T extends StreamItem> implements ChunkReader<T> 
     this.outputCharacters += this.accounting.outputCharacters(item);
     this.last = item;
     batch.push(item);
+  }
+
+  protected end(batch: T[]): void {
+    if (!this.done && !this.finished) throw new UpstreamError('protocol', 'The upstream stream ended before [DONE] and before any finish_reason');
+    if (!this.usageSeen && this.last !== undefined) batch.push(this.accounting.usageItem(this.last, this.outputCharacters));
   }
 }
 
