@@ -46,7 +46,7 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
     if (this.controller.paused) this.controller.resume();
     while (!this.ended) {
       if (this.failure) throw this.failure;
-      await new Promise<void>((resolve) => (this.wake = resolve));
+      await this.changed();
     }
     return this.completeText();
   }
