@@ -32,20 +32,33 @@ export const SPENT_SQL = (scope: string, subject: string, tenant: string, month:
             WHERE m.month = ${month} AND m.tenant_id = ${tenant} AND (${scope} = 'tenant' OR m.key_id = ${subject})), 0)::numeric(38, 15)`;
 
 /**
+ * Locks the budget rows of the subjects to evaluate (all of them for a sweep), in key order so
+ * concurrent evaluations cannot deadlock, and returns the subjects that have a budget. Every
+ * evaluation of a subject holds its row until its transaction ends, and EVALUATE_SQL runs as the
+ * next statement, so it reads the limits and the spend committed by whoever held the row before.
+ * Without this, an evaluation that read the old limits (an ingest batch while an admin raises a
+ * budget) could commit its stale state over the fresh one, and the key stayed blocked until the
+ * next sweep.
+ */
+const LOCK_SQL = `
+SELECT b.scope, b.subject_id FROM metering.budget b
+WHERE $3::boolean OR (b.scope, b.subject_id) IN (SELECT scope, subject_id FROM unnest($1::text[], $2::text[]) AS w(scope, subject_id))
+ORDER BY b.scope, b.subject_id
+FOR UPDATE`;
+
+/**
  * Decides the budget state of subjects for the current month and records a new version of a
  * subject's status whenever the state, the month or the limits changed (the relay publishes
  * it). A budget is exhausted at spend ≥ limit: a hard budget of 0 blocks the key outright.
- * Runs inside the caller's transaction (an ingest batch, a budget change, the periodic sweep).
+ * Runs inside the caller's transaction (an ingest batch, a budget change, the periodic sweep),
+ * after LOCK_SQL has locked the subjects' budget rows.
  */
 const EVALUATE_SQL = `
-WITH wanted AS (
-  SELECT DISTINCT scope, subject_id FROM unnest($1::text[], $2::text[]) AS w(scope, subject_id)
-),
-measured AS (
+WITH measured AS (
   SELECT b.scope, b.subject_id, b.tenant_id, b.soft_limit_usd, b.hard_limit_usd,
     ${SPENT_SQL('b.scope', 'b.subject_id', 'b.tenant_id', '$3::date')} AS spent
   FROM metering.budget b
-  WHERE $5::boolean OR (b.scope, b.subject_id) IN (SELECT scope, subject_id FROM wanted)
+  WHERE (b.scope, b.subject_id) IN (SELECT scope, subject_id FROM unnest($1::text[], $2::text[]) AS w(scope, subject_id))
 ),
 decided AS (
   SELECT m.*, ${BUDGET_STATE_SQL('m.spent', 'm.soft_limit_usd', 'm.hard_limit_usd')} AS state FROM measured m
@@ -87,13 +100,17 @@ export class BudgetEvaluator {
   }
 
   private async run(manager: EntityManager, subjects: readonly BudgetSubjectRef[], all: boolean, now: Date): Promise<number> {
+    const budgeted = (await manager.query(LOCK_SQL, [subjects.map((s) => s.scope), subjects.map((s) => s.subjectId), all])) as Array<{
+      scope: BudgetScope;
+      subject_id: string;
+    }>;
+    if (budgeted.length === 0) return 0;
     const { month, nextMonthStart } = budgetMonth(now);
     const changed = (await manager.query(EVALUATE_SQL, [
-      subjects.map((s) => s.scope),
-      subjects.map((s) => s.subjectId),
+      budgeted.map((s) => s.scope),
+      budgeted.map((s) => s.subject_id),
       month,
       nextMonthStart.toISOString(),
-      all,
     ])) as Array<{ scope: BudgetScope; state: BudgetStateName }>;
     for (const row of changed) this.transitions.inc({ scope: row.scope, state: row.state });
     return changed.length;
