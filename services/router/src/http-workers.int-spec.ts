@@ -110,7 +110,9 @@ describe('router with HTTP_WORKERS=2', () => {
   it('drains every worker and exits 0 on SIGTERM', async () => {
     const workers = childrenOf(primary);
     expect(workers).toHaveLength(2);
-    expect(await router.stop()).toBe(0);
+    const code = await router.stop();
+    // On a failure, show what the primary and its workers logged while stopping.
+    if (code !== 0) throw new Error(`exit ${code}; the router's last output:\n${router.stderr.slice(-3_000)}\n${router.stdout.slice(-6_000)}`);
     for (const pid of workers) expect(() => process.kill(pid, 0)).toThrow();
   });
 });
