@@ -1,10 +1,12 @@
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveAdminKey } from './admin-key-source';
 
 describe('resolveAdminKey', () => {
   const dir = mkdtempSync(join(tmpdir(), 'admin-key-'));
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('prefers VECTORSTACK_ADMIN_KEY', async () => {
     const file = join(dir, 'unused');
