@@ -10,7 +10,7 @@
  * - the Dockerfile is multi-stage and non-root, and its helper scripts behave.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, readlinkSync, existsSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, readlinkSync, existsSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -359,8 +359,12 @@ describe('deploy/docker/Dockerfile', () => {
 
 // ---------------------------------------------------------------------------------------------
 describe('deploy/docker/assemble.sh', () => {
+  const roots: string[] = [];
+  afterAll(() => roots.forEach((root) => rmSync(root, { recursive: true, force: true })));
+
   function fakeBuild() {
     const root = mkdtempSync(join(tmpdir(), 'vs-assemble-'));
+    roots.push(root);
     const build = join(root, 'build');
     const app = join(root, 'app');
     for (const dir of ['libs/kafka/dist', 'services/training/dist', 'services/auth/dist']) {
@@ -432,12 +436,17 @@ describe('deploy/docker/healthcheck.js', () => {
   });
 
   it('worker: healthy only while the health file is fresh', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'vs-health-')), 'health');
-    expect(await run({ HEALTH_FILE: file })).toBe(1);
-    writeFileSync(file, '');
-    expect(await run({ HEALTH_FILE: file })).toBe(0);
-    const stale = new Date(Date.now() - 120_000);
-    utimesSync(file, stale, stale);
-    expect(await run({ HEALTH_FILE: file })).toBe(1);
+    const dir = mkdtempSync(join(tmpdir(), 'vs-health-'));
+    const file = join(dir, 'health');
+    try {
+      expect(await run({ HEALTH_FILE: file })).toBe(1);
+      writeFileSync(file, '');
+      expect(await run({ HEALTH_FILE: file })).toBe(0);
+      const stale = new Date(Date.now() - 120_000);
+      utimesSync(file, stale, stale);
+      expect(await run({ HEALTH_FILE: file })).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

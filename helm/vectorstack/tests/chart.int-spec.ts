@@ -8,7 +8,7 @@
  * cached in .cache/): the first run compiles helm and kubeconform (~3.5 min on 2 cores).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
@@ -35,6 +35,7 @@ let cacheDir = '';
 let k8sVersions: string[] = [];
 const tool = (name: string) => join(cacheDir, 'bin', name);
 const tmp = mkdtempSync(join(tmpdir(), 'vs-chart-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function valuesFile(values: object): string {
   const file = join(tmp, `values-${Math.random().toString(36).slice(2)}.yaml`);

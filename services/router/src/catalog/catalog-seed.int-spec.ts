@@ -3,7 +3,7 @@
  * start together, not again unless the file's content changes (an admin's later change stands),
  * and a bad file stops the process with one line naming the file and the field.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { queryDatabase, uniqueSuffix } from '@vectorstack/testing';
@@ -66,6 +66,7 @@ async function startWith(file: string): Promise<void> {
 describe('catalog seed file at start-up', () => {
   afterAll(async () => {
     await deleteModels([base, premium]);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it.each([

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CredentialReader, CredentialUnavailableError, credentialRefError, parseCredentialRef } from './credential-ref';
@@ -55,15 +55,19 @@ describe('CredentialReader', () => {
 
   it('reads mounted secrets, trimmed, and picks up a rotation after the refresh interval', () => {
     const dir = mkdtempSync(join(tmpdir(), 'secrets-'));
-    const file = join(dir, 'api-key');
-    writeFileSync(file, 'first\n');
-    let now = 0;
-    const reader = new CredentialReader({ fileDirs: [dir] }, {}, () => now);
-    expect(reader.read(`file:${file}`)).toBe('first');
-    writeFileSync(file, 'second\n');
-    expect(reader.read(`file:${file}`)).toBe('first');
-    now += 5_000;
-    expect(reader.read(`file:${file}`)).toBe('second');
-    expect(() => reader.read(`file:${join(dir, 'missing')}`)).toThrow(/ENOENT/);
+    try {
+      const file = join(dir, 'api-key');
+      writeFileSync(file, 'first\n');
+      let now = 0;
+      const reader = new CredentialReader({ fileDirs: [dir] }, {}, () => now);
+      expect(reader.read(`file:${file}`)).toBe('first');
+      writeFileSync(file, 'second\n');
+      expect(reader.read(`file:${file}`)).toBe('first');
+      now += 5_000;
+      expect(reader.read(`file:${file}`)).toBe('second');
+      expect(() => reader.read(`file:${join(dir, 'missing')}`)).toThrow(/ENOENT/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
