@@ -1,5 +1,5 @@
-import { fromBinary } from '@bufbuild/protobuf';
-import { Topics, UsageHeaders, UsageRecordedBatchSchema, UsageSource } from '@vectorstack/contracts';
+import { fromBinary, toBinary } from '@bufbuild/protobuf';
+import { Topics, UsageHeaders, UsageRecordedBatchSchema, UsageRecordedSchema, UsageSource } from '@vectorstack/contracts';
 import { ensureTopics, KafkaConnection, KafkaProducer, newTestRunId, testTopic } from '@vectorstack/kafka';
 import { createLogger } from '@vectorstack/observability';
 import { createTestSchema, testInfra } from '@vectorstack/testing';
@@ -21,8 +21,8 @@ describe('UsagePublisher on real Kafka and Postgres', () => {
   let drop: () => Promise<void>;
   let spool: PostgresUsageSpool;
   const received = new Map<string, number>();
-  /** Per record: its key, the tenants and request ids of its events, and its rate-limit-settled header. */
-  const records: Array<{ key: string | undefined; tenants: string[]; requests: string[]; settledHeader: string | undefined }> = [];
+  /** Per record: its key, the tenants and request ids of its events, its events' encoded bytes, and its rate-limit-settled header. */
+  const records: Array<{ key: string | undefined; tenants: string[]; requests: string[]; eventBytes: number; settledHeader: string | undefined }> = [];
   let stopConsumer: () => Promise<void>;
 
   beforeAll(async () => {
@@ -48,6 +48,7 @@ describe('UsagePublisher on real Kafka and Postgres', () => {
           key: message.key?.toString(),
           tenants: batch.events.map((event) => event.tenantId),
           requests: batch.events.map((event) => event.requestId),
+          eventBytes: batch.events.reduce((sum, event) => sum + toBinary(UsageRecordedSchema, event).byteLength, 0),
           settledHeader: message.headers?.[UsageHeaders.rateLimitSettled]?.toString(),
         });
         for (const event of batch.events) received.set(event.eventId, (received.get(event.eventId) ?? 0) + 1);
@@ -137,6 +138,34 @@ describe('UsagePublisher on real Kafka and Postgres', () => {
     const of = (tenant: string) => records.filter((record) => record.key === tenant);
     expect(of(`settled-${runId}`).map((record) => record.settledHeader)).toEqual(['5']);
     expect(of(`mixed-${runId}`).map((record) => record.settledHeader)).toEqual([undefined]);
+  });
+
+  it('keeps every Kafka request within maxBatchBytes, sent directly or from the spool', async () => {
+    const prefix = `big-${runId}`;
+    // ~1.1 KB per event (a long request id): 4 fit under 5,000 bytes.
+    const big = (i: number) => ({ ...usage(i), tenantId: prefix, requestId: `${prefix}-${i}-${'x'.repeat(1_000)}` });
+    const publisher = new UsagePublisher(producer, spool, logger, { topic, maxBatchBytes: 5_000, lingerMs: 50 });
+    const direct = Array.from({ length: 10 }, (_, i) => publisher.record(big(i)));
+    await until('the direct events', () => direct.every((id) => received.has(id)));
+    await publisher.stop();
+
+    // Rows spooled by several batches are drained together, then split again.
+    const deadConnection = new KafkaConnection({ clientId: `usage-dead-big-${runId}`, brokers: ['127.0.0.1:1'], kafkaConfig: { connectionTimeout: 200, retry: { retries: 0 } } });
+    const cut = new UsagePublisher(new KafkaProducer(deadConnection), spool, logger, { topic, maxBatchBytes: 5_000, lingerMs: 10, sendTimeoutMs: 300 });
+    const spooled = Array.from({ length: 10 }, (_, i) => cut.record(big(100 + i)));
+    await until('the spooled events', async () => (await spool.depth()) === 10);
+    await cut.stop();
+    await deadConnection.close().catch(() => undefined);
+    const healed = new UsagePublisher(producer, spool, logger, { topic, maxBatchBytes: 5_000, drainIntervalMs: 100 });
+    healed.start();
+    await until('the drained events', () => spooled.every((id) => received.has(id)));
+    await healed.stop();
+
+    const sent = records.filter((record) => record.key === prefix);
+    expect(sent.flatMap((record) => record.requests)).toHaveLength(20);
+    expect(sent.length).toBeGreaterThanOrEqual(6); // 20 events, at most 4 per request
+    for (const record of sent) expect(record.eventBytes).toBeLessThanOrEqual(5_000);
+    expect([...direct, ...spooled].map((id) => received.get(id))).toEqual(Array(20).fill(1));
   });
 
   it('spools what Kafka does not take and delivers it once Kafka answers again', async () => {

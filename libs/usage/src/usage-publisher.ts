@@ -8,13 +8,23 @@ import { encodeUsageRecorded } from './usage-encoding';
 import type { PostgresUsageSpool, SpoolEntry } from './usage-spool';
 
 export interface UsagePublisherOptions {
-  /** Events per Kafka request (their records are one per tenant). */
+  /** Events per Kafka request at most (their records are one per tenant). */
   batchSize?: number;
   /**
-   * How long an event may wait for companions before its batch is sent (default 100 ms, or until
-   * `batchSize` events wait). kafkajs spends a lot of CPU per produce request, whatever its
-   * size: the router used ~35-45 µs less CPU per response with 100 ms than with 20 ms at ~2,000
-   * responses/s. Metering is never in a hurry by 100 ms.
+   * Bytes of encoded events per Kafka request at most (default 512 KiB): a broker refuses a
+   * partition's record batch over its `message.max.bytes` (1 MiB by default), and a refused batch
+   * would be spooled and refused again forever. A batch over it goes out as several requests.
+   */
+  maxBatchBytes?: number;
+  /**
+   * How long an event may wait for companions before its batch is sent (default 250 ms, or until
+   * `batchSize` events or `maxBatchBytes` wait). Every produce request costs CPU whatever its
+   * size, and so does each request it causes downstream (a fetch by each consumer, an offset
+   * commit, a metering transaction in Postgres): the router used ~35-45 µs less CPU per response
+   * with 100 ms than with 20 ms at ~2,000 responses/s, and the metering path (Kafka, the
+   * consumers, Postgres) ~13% less CPU per event with 250 ms and 2,000 events than with 100 ms
+   * and 500 (bench/router/README.md, stop 33). Budgets see usage that much later; an event waits
+   * in memory that long (a crash loses it; a shutdown sends it).
    */
   lingerMs?: number;
   /** How long a send may take before its batch goes to the spool instead. */
@@ -55,7 +65,7 @@ function timeout(ms: number): Promise<never> {
 
 /**
  * Publishes usage events off the request path: `record` only encodes and buffers; a batch goes
- * to Kafka `lingerMs` (100 ms) after its first event at the latest, as one UsageRecordedBatch
+ * to Kafka `lingerMs` (250 ms) after its first event at the latest, as one UsageRecordedBatch
  * record per tenant (keyed by the tenant, so a tenant's events stay ordered). With a record per
  * event, kafkajs's per-record work (encoding, headers, checksums) cost the publisher ~48 µs of
  * CPU per event (~10 µs batched), and Kafka and every consumer about as much again per record
@@ -66,6 +76,8 @@ function timeout(ms: number): Promise<never> {
  */
 export class UsagePublisher {
   private readonly buffer: PendingEvent[] = [];
+  /** Bytes of the buffered events' encodings. */
+  private bufferedBytes = 0;
   private flushTimer?: NodeJS.Timeout;
   private flushing?: Promise<unknown>;
   private drainTimer?: NodeJS.Timeout;
@@ -78,7 +90,7 @@ export class UsagePublisher {
     private readonly logger: Logger,
     options: UsagePublisherOptions = {},
   ) {
-    this.options = { batchSize: 500, lingerMs: 100, sendTimeoutMs: 2_000, drainIntervalMs: 1_000, maxBuffered: 200_000, topic: Topics.usageRecorded, ...options };
+    this.options = { batchSize: 2_000, maxBatchBytes: 512 * 1024, lingerMs: 250, sendTimeoutMs: 2_000, drainIntervalMs: 1_000, maxBuffered: 200_000, topic: Topics.usageRecorded, ...options };
   }
 
   /** Events waiting in memory for Kafka (or the spool). */
@@ -96,14 +108,20 @@ export class UsagePublisher {
   record(init: MessageInitShape<typeof UsageRecordedSchema>): string {
     const eventId = init.eventId || uuidv7();
     if (this.buffer.length >= this.options.maxBuffered) {
-      this.buffer.shift();
+      this.bufferedBytes -= this.buffer.shift()!.bytes.byteLength;
       dropped.inc();
       this.logger.error('usage buffer full: dropped the oldest event');
     }
-    this.buffer.push({ tenantId: init.tenantId ?? '', rateLimitSettled: init.rateLimitSettled === true, eventId, bytes: encodeUsageRecorded(init, eventId) });
-    if (this.buffer.length >= this.options.batchSize) this.flushSoon(0);
-    else this.flushSoon(this.options.lingerMs);
+    const bytes = encodeUsageRecorded(init, eventId);
+    this.buffer.push({ tenantId: init.tenantId ?? '', rateLimitSettled: init.rateLimitSettled === true, eventId, bytes });
+    this.bufferedBytes += bytes.byteLength;
+    this.flushSoon(this.batchWaits() ? 0 : this.options.lingerMs);
     return eventId;
+  }
+
+  /** A full batch waits (by count or bytes): no reason to linger. */
+  private batchWaits(): boolean {
+    return this.buffer.length >= this.options.batchSize || this.bufferedBytes >= this.options.maxBatchBytes;
   }
 
   private flushSoon(delayMs: number): void {
@@ -117,8 +135,7 @@ export class UsagePublisher {
       // steady traffic (~90 requests/s to Kafka at ~3,500 events/s instead of ~10).
       this.flushing = this.flush(this.buffer.length).finally(() => {
         this.flushing = undefined;
-        if (this.buffer.length >= this.options.batchSize) this.flushSoon(0);
-        else if (this.buffer.length > 0) this.flushSoon(this.options.lingerMs);
+        if (this.buffer.length > 0) this.flushSoon(this.batchWaits() ? 0 : this.options.lingerMs);
       });
     }, delayMs);
   }
@@ -132,11 +149,21 @@ export class UsagePublisher {
   private async flush(count: number): Promise<boolean> {
     let due = count;
     while (due > 0 && this.buffer.length > 0) {
-      const batch = this.buffer.splice(0, Math.min(this.options.batchSize, due));
+      const batch = this.buffer.splice(0, this.batchLength(Math.min(due, this.buffer.length)));
+      for (const event of batch) this.bufferedBytes -= event.bytes.byteLength;
       due -= batch.length;
       if (!(await this.deliver(batch))) return false;
     }
     return true;
+  }
+
+  /** How many of the first `available` buffered events make one batch (at least one, whatever its size). */
+  private batchLength(available: number): number {
+    const most = Math.min(available, this.options.batchSize);
+    let bytes = this.buffer[0]!.bytes.byteLength;
+    let length = 1;
+    while (length < most && bytes + this.buffer[length]!.bytes.byteLength <= this.options.maxBatchBytes) bytes += this.buffer[length++]!.bytes.byteLength;
+    return length;
   }
 
   /** Kafka, else the spool, else back into memory. False when the batch went back to memory. */
@@ -154,7 +181,8 @@ export class UsagePublisher {
       } catch (spoolError) {
         this.logger.error({ err: spoolError }, 'usage spool unavailable; keeping events in memory');
         this.buffer.unshift(...batch);
-            return false;
+        for (const event of batch) this.bufferedBytes += event.bytes.byteLength;
+        return false;
       }
     }
   }
@@ -192,12 +220,20 @@ export class UsagePublisher {
     try {
       for (;;) {
         const sent = await this.spool.drain(this.options.batchSize, async (entries) => {
-          await this.send(
-            entries.map((entry) => {
-              const event = fromBinary(UsageRecordedSchema, entry.bytes);
-              return { ...entry, tenantId: event.tenantId, rateLimitSettled: event.rateLimitSettled };
-            }),
-          );
+          // Rows spooled by several batches may together exceed maxBatchBytes: one request per share.
+          let start = 0;
+          while (start < entries.length) {
+            let end = start + 1;
+            let bytes = entries[start]!.bytes.byteLength;
+            while (end < entries.length && bytes + entries[end]!.bytes.byteLength <= this.options.maxBatchBytes) bytes += entries[end++]!.bytes.byteLength;
+            await this.send(
+              entries.slice(start, end).map((entry) => {
+                const event = fromBinary(UsageRecordedSchema, entry.bytes);
+                return { ...entry, tenantId: event.tenantId, rateLimitSettled: event.rateLimitSettled };
+              }),
+            );
+            start = end;
+          }
           published.inc({ path: 'spool' }, entries.length);
         });
         if (sent === 0) break;
